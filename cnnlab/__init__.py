@@ -1,0 +1,57 @@
+"""CNN Math Lab's NumPy package.
+
+Functional operations work on NumPy arrays, channels first (``(N, C, H, W)`` or ``(C, H, W)``),
+as the seeds write shapes (``[filters, depth, rows, columns]``) and as PyTorch does.  The model
+API (:class:`cnnlab.Sequential`, :mod:`cnnlab.layers`) mirrors Keras and is channels last.
+
+Names are imported lazily from their modules, so ``import cnnlab`` is cheap and a chapter that
+only needs convolution does not pay for the widgets.
+"""
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS = {
+    # convolution
+    "correlate2d": "conv", "convolve2d": "conv", "conv2d": "conv", "conv2d_backward": "conv",
+    "conv_output_size": "conv", "im2col": "conv", "col2im": "conv",
+    # explicit-loop references
+    "conv2d_naive": "naive", "conv2d_backward_naive": "naive",
+    "maxpool2d_naive": "naive", "maxpool2d_backward_naive": "naive",
+    # pooling
+    "maxpool2d": "pool", "maxpool2d_backward": "pool",
+    "avgpool2d": "pool", "avgpool2d_backward": "pool",
+    # Bouvrie's helpers and LeNet's trainable subsampling
+    "up": "sampling", "down": "sampling", "rot180": "sampling",
+    "subsample": "sampling", "subsample_backward": "sampling",
+    # activations
+    "relu": "activations", "sigmoid": "activations", "tanh": "activations",
+    "lecun_tanh": "activations", "softmax": "activations", "get_activation": "activations",
+    # model API
+    "Sequential": "model",
+}
+
+_SUBMODULES = {
+    "conv", "naive", "pool", "sampling", "activations", "matlab", "gradcheck", "layers", "model",
+    "models", "formula", "losses", "optim", "training", "data", "widgets", "exercises", "recos",
+    "accounting",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        value = getattr(import_module(f"cnnlab.{_EXPORTS[name]}"), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        module = import_module(f"cnnlab.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'cnnlab' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS) | _SUBMODULES)
