@@ -1,0 +1,104 @@
+"""Optimisers: SGD with (Nesterov) momentum, as Keras's ``SGD``; Adam as an extra.
+
+Usage::
+
+    from cnnlab.optim import SGD
+    opt = SGD(learning_rate=0.05, momentum=0.9)
+    opt.step(params, grads)      # lists of arrays, updated in place
+
+SGD with momentum ``m`` and learning rate ``η`` keeps a velocity ``v`` per parameter (Keras's
+rule): ``v ← m v − η g``, ``w ← w + v`` (Nesterov: ``w ← w + m v − η g``).  With ``m = 0`` this
+is plain ``w ← w − η g``.  ``masks`` (optional, one per parameter, ``None`` or 0/1 array) keep
+fixed entries — LeNet's unconnected C3 kernels — at zero.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Optimizer", "SGD", "Adam", "get_optimizer"]
+
+
+class Optimizer:
+    def __init__(self, learning_rate):
+        if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
+            raise ValueError(f"learning_rate must be a positive number; got {learning_rate!r}")
+        self.learning_rate = float(learning_rate)
+        self.state = {}
+
+    def step(self, params, grads, masks=None):
+        if len(params) != len(grads):
+            raise ValueError(f"grads: expected {len(params)} arrays; got {len(grads)}")
+        masks = masks if masks is not None else [None] * len(params)
+        for i, (w, g, m) in enumerate(zip(params, grads, masks)):
+            if g.shape != w.shape:
+                raise ValueError(f"grads[{i}] must have shape {w.shape}; got {g.shape}")
+            self._update(i, w, g)
+            if m is not None:
+                w *= m
+
+    def reset(self):
+        self.state = {}
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with momentum (Keras's update rule)."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
+        super().__init__(learning_rate)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must lie in [0, 1); got {momentum!r}")
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+
+    def _update(self, i, w, g):
+        lr, m = self.learning_rate, self.momentum
+        if m == 0.0:
+            w -= lr * g
+            return
+        v = self.state.get(i)
+        if v is None:
+            v = self.state[i] = np.zeros_like(w)
+        v *= m
+        v -= lr * g
+        if self.nesterov:
+            w += m * v - lr * g
+        else:
+            w += v
+
+    def __repr__(self):
+        return f"SGD(learning_rate={self.learning_rate}, momentum={self.momentum})"
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015) with Keras's defaults."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+        super().__init__(learning_rate)
+        self.b1, self.b2, self.eps = beta_1, beta_2, epsilon
+
+    def _update(self, i, w, g):
+        m, v, t = self.state.get(i, (np.zeros_like(w), np.zeros_like(w), 0))
+        t += 1
+        m = self.b1 * m + (1 - self.b1) * g
+        v = self.b2 * v + (1 - self.b2) * g * g
+        self.state[i] = (m, v, t)
+        lr = self.learning_rate * np.sqrt(1 - self.b2 ** t) / (1 - self.b1 ** t)
+        w -= lr * m / (np.sqrt(v) + self.eps)
+
+    def __repr__(self):
+        return f"Adam(learning_rate={self.learning_rate})"
+
+
+def get_optimizer(optimizer):
+    """An optimiser from a name (``'sgd'``, ``'adam'``) or an :class:`Optimizer`."""
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    if isinstance(optimizer, str):
+        key = optimizer.lower()
+        if key == "sgd":
+            return SGD()
+        if key == "adam":
+            return Adam()
+        raise ValueError(f"optimizer: unknown optimizer {optimizer!r}; expected 'sgd', 'adam' "
+                         f"or a cnnlab.optim.Optimizer")
+    raise TypeError(f"optimizer must be a name or a cnnlab.optim.Optimizer; got "
+                    f"{type(optimizer).__name__}")
