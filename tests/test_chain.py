@@ -1,0 +1,205 @@
+"""Tests for cnnlab.chain: the q3 network's explicit forward/backward steps.
+
+References: centred finite differences in float64 (written here, not cnnlab's), hand-worked
+numbers, SciPy, and PyTorch autograd when installed.
+"""
+import numpy as np
+import pytest
+from scipy import signal
+
+from cnnlab import chain
+
+
+def fd_grad(f, a, h=1e-6):
+    """Centred differences of the scalar function f at array a (float64)."""
+    g = np.zeros_like(a)
+    for idx in np.ndindex(a.shape):
+        old = a[idx]
+        a[idx] = old + h
+        fp = f()
+        a[idx] = old - h
+        fm = f()
+        a[idx] = old
+        g[idx] = (fp - fm) / (2 * h)
+    return g
+
+
+def rel(a, b):
+    return np.max(np.abs(a - b)) / max(np.max(np.abs(a)), np.max(np.abs(b)), 1e-12)
+
+
+@pytest.fixture(scope="module")
+def setup():
+    net = chain.Q3Chain(seed=0)
+    x, _ = chain.q3_input(3, jitter=0.01)
+    t = np.random.default_rng(7).normal(0, 0.1, size=(10, 5, 5))
+    E, trace, g = net.loss_and_grads(x, t)
+    return net, x, t, E, trace, g
+
+
+def test_shapes_match_the_seed(setup):
+    _, _, _, _, tr, g = setup
+    assert tr.u1.shape == (3, 26, 26) and tr.p1.shape == (3, 13, 13)
+    assert tr.u2.shape == (10, 10, 10) and tr.p2.shape == (10, 5, 5)
+    assert g.dW1.shape == (3, 1, 3, 3) and g.dW2.shape == (10, 3, 4, 4)
+    assert g.dx.shape == (1, 28, 28)
+
+
+def test_forward_conv_matches_scipy(setup):
+    net, x, *_ = setup
+    tr = setup[4]
+    W1, b1 = net.params["W1"], net.params["b1"]
+    for f in range(3):
+        ref = signal.correlate2d(x[0], W1[f, 0], mode="valid") + b1[f]
+        np.testing.assert_allclose(tr.u1[f], ref, atol=1e-12)
+
+
+def test_maxpool_switch_hand_example():
+    r = np.array([[1., 5., 0., 2.],
+                  [3., 2., 2., 2.],
+                  [0., 0., 7., 1.],
+                  [0., 0., 1., 9.]])
+    p, sw = chain.maxpool_forward(r, 2)
+    np.testing.assert_array_equal(p, [[5, 2], [0, 9]])
+    # ties: first maximum in row-major order of the window
+    expected = np.zeros((4, 4), bool)
+    expected[0, 1] = expected[0, 3] = expected[2, 0] = expected[3, 3] = True
+    np.testing.assert_array_equal(sw, expected)
+    dr = chain.maxpool_backward(np.array([[0.3, -2.], [4., 0.5]]), sw, 2)
+    # the incoming gradient (not 1) arrives at the winner
+    np.testing.assert_array_equal(dr, [[0, 0.3, 0, -2], [0, 0, 0, 0], [4, 0, 0, 0], [0, 0, 0, 0.5]])
+
+
+def test_maxpool_odd_size_drops_last_row():
+    r = np.arange(25.).reshape(5, 5)
+    p, sw = chain.maxpool_forward(r, 2)
+    np.testing.assert_array_equal(p, [[6, 8], [16, 18]])
+    assert not sw[4].any() and not sw[:, 4].any() and sw.sum() == 4
+
+
+def test_relu_mask_convention_at_zero():
+    r, m = chain.relu_forward(np.array([-1.0, 0.0, 2.0]))
+    np.testing.assert_array_equal(r, [0, 0, 2])
+    np.testing.assert_array_equal(m, [False, False, True])
+    np.testing.assert_array_equal(chain.relu_backward(np.array([5., 5., 5.]), m), [0, 0, 5])
+
+
+@pytest.mark.parametrize("key", ["W1", "b1", "W2", "b2"])
+def test_param_grads_vs_finite_differences(setup, key):
+    net, x, t, _, _, g = setup
+    P = net.params[key].copy()
+    num = fd_grad(lambda: net.energy(x, t, **{key: P}), P)
+    assert rel(num, g.params()[key]) < 1e-6
+
+
+def test_input_grad_vs_finite_differences_on_a_patch(setup):
+    net, x, t, _, _, g = setup
+    xx = x.copy()
+    E = lambda: net.energy(xx, t)  # noqa: E731
+    # centre 8x8 patch where the digit is (whole image costs 784·2 forward passes)
+    h = 1e-6
+    for i in range(10, 18):
+        for j in range(10, 18):
+            old = xx[0, i, j]
+            xx[0, i, j] = old + h
+            fp = E()
+            xx[0, i, j] = old - h
+            fm = E()
+            xx[0, i, j] = old
+            assert abs((fp - fm) / (2 * h) - g.dx[0, i, j]) < 1e-6 * max(1, abs(g.dx).max())
+
+
+def test_flat_digit_has_ties_and_jitter_breaks_them():
+    net = chain.Q3Chain(seed=0)
+    x, label = chain.q3_input(3)
+    assert label == 3
+    u1 = net.forward(x).r1
+    win = u1.reshape(3, 13, 2, 13, 2).transpose(0, 1, 3, 2, 4).reshape(3, 13, 13, 4)
+    top = np.sort(win, axis=-1)
+    assert np.sum((top[..., -1] == top[..., -2]) & (top[..., -1] > 0)) > 50  # positive ties
+    xj, _ = chain.q3_input(3, jitter=0.01)
+    r1j = net.forward(xj).r1.reshape(3, 13, 2, 13, 2).transpose(0, 1, 3, 2, 4).reshape(3, 13, 13, 4)
+    topj = np.sort(r1j, axis=-1)
+    assert np.sum((topj[..., -1] == topj[..., -2]) & (topj[..., -1] > 0)) == 0
+
+
+def test_matrix_form_equals_correlation_form(setup):
+    net, x, t, *_ = setup
+    _, _, g = net.loss_and_grads(x, t)
+    _, _, gm = net.loss_and_grads(x, t, matrix=True)
+    for k in ("dW1", "db1", "dW2", "db2", "dp1", "dx"):
+        np.testing.assert_allclose(getattr(gm, k), getattr(g, k), atol=1e-12)
+
+
+def test_weight_grad_is_sum_of_terms(setup):
+    net, x, t, _, tr, g = setup
+    terms = chain.weight_grad_terms(tr.p1, g.delta2, 4, 2, 1, 3)
+    assert terms.shape == (10, 10)
+    # explicit loop for the same sum
+    s = sum(tr.p1[2, i + 1, j + 3] * g.delta2[4, i, j] for i in range(10) for j in range(10))
+    assert abs(terms.sum() - s) < 1e-12
+    assert abs(g.dW2[4, 2, 1, 3] - s) < 1e-12
+
+
+def test_input_grad_is_full_true_convolution():
+    rng = np.random.default_rng(0)
+    delta = rng.normal(size=(2, 3, 3))
+    w = rng.normal(size=(2, 1, 2, 2))
+    dx = chain.conv_input_grad(delta, w)
+    ref = sum(signal.convolve2d(delta[f], w[f, 0], mode="full") for f in range(2))
+    np.testing.assert_allclose(dx[0], ref, atol=1e-12)
+
+
+def test_conv_backward_matrix_small_by_hand():
+    # x 3x3, w 2x2, delta 2x2: dW[p,q] = sum_ij x[i+p,j+q] delta[i,j]
+    x = np.arange(9.).reshape(1, 3, 3)
+    w = np.array([[[[1., 2.], [3., 4.]]]])
+    delta = np.array([[[1., 0.], [0., -1.]]])
+    dx, dW, db = chain.conv_backward_matrix(delta, x, w)
+    np.testing.assert_array_equal(dW[0, 0], [[0 - 4, 1 - 5], [3 - 7, 4 - 8]])
+    assert db[0] == 0
+    np.testing.assert_array_equal(dx[0], [[1, 2, 0], [3, 4 - 1, -2], [0, -3, -4]])
+    W_col, X_col = chain.conv_matrices(x, w)
+    assert W_col.shape == (1, 4) and X_col.shape == (4, 4)
+    np.testing.assert_array_equal(X_col[:, 0], [0, 1, 3, 4])
+
+
+def test_against_torch_autograd(setup):
+    torch = pytest.importorskip("torch")
+    net, x, t, E, _, g = setup
+    P = {k: torch.tensor(v, requires_grad=True) for k, v in net.params.items()}
+    xt = torch.tensor(x[None], requires_grad=True)
+    F = torch.nn.functional
+    h = F.max_pool2d(F.relu(F.conv2d(xt, P["W1"], P["b1"])), 2)
+    out = F.max_pool2d(F.relu(F.conv2d(h, P["W2"], P["b2"])), 2)
+    Et = 0.5 * ((out[0] - torch.tensor(t)) ** 2).sum()
+    Et.backward()
+    assert abs(Et.item() - E) < 1e-10
+    for k in ("W1", "b1", "W2", "b2"):
+        np.testing.assert_allclose(g.params()[k], P[k].grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(g.dx, xt.grad.numpy()[0], atol=1e-12)
+
+
+@pytest.mark.parametrize("call, word", [
+    (lambda: chain.Q3Chain({"W1": np.zeros((3, 1, 3, 3))}), "b1"),
+    (lambda: chain.Q3Chain(dict(chain.init_q3_params(), W2=np.zeros((10, 3, 3, 3)))), "W2"),
+    (lambda: chain.Q3Chain().forward(np.zeros((28, 28))), "x"),
+    (lambda: chain.maxpool_forward(np.zeros((1, 1)), 2), "size"),
+    (lambda: chain.maxpool_backward(np.zeros((2, 2)), np.zeros((4, 4), bool), 3), "dp"),
+    (lambda: chain.relu_backward(np.zeros(3), np.zeros(4, bool)), "dr"),
+    (lambda: chain.conv_input_grad(np.zeros((2, 3, 3)), np.zeros((3, 1, 2, 2))), "w"),
+    (lambda: chain.weight_grad_terms(np.zeros((1, 4, 4)), np.zeros((1, 2, 2)), 0, 0, 3, 0), "p"),
+    (lambda: chain.q3_input(5000), "index"),
+])
+def test_bad_input_names_argument(call, word):
+    with pytest.raises(ValueError, match=word):
+        call()
+
+
+def test_bad_types():
+    with pytest.raises(TypeError, match="params"):
+        chain.Q3Chain([1, 2])
+    with pytest.raises(TypeError, match="mask"):
+        chain.relu_backward(np.zeros(3), np.zeros(3))
+    with pytest.raises(TypeError, match="trace"):
+        chain.Q3Chain().backward("no", np.zeros((10, 5, 5)))
