@@ -1,0 +1,427 @@
+"""Convolution and cross-correlation, vectorised.
+
+Two families live here.
+
+* ``correlate2d`` / ``convolve2d`` work on one 2-D image and one 2-D kernel and give exactly
+  SciPy's ``scipy.signal.correlate2d`` / ``convolve2d`` (zero fill) in the modes ``"valid"``,
+  ``"same"`` and ``"full"``.
+* ``conv2d`` / ``conv2d_backward`` are the layer operation of every deep-learning framework: a
+  **cross-correlation** (``⋆``, the kernel is *not* flipped) of a stack of ``C`` input maps with
+  ``F`` kernels of depth ``C``, with stride, zero padding and a bias per output map.
+
+For one sample ``x`` of shape ``(C, H, W)``, kernels ``w`` of shape ``(F, C, kh, kw)``, stride
+``(sh, sw)`` and the zero-padded input ``x̃``::
+
+    y[f, i, j] = b[f] + Σ_c Σ_p Σ_q  w[f, c, p, q] · x̃[c, i·sh + p, j·sw + q]
+
+and the output size along each axis is (see :func:`conv_output_size`)::
+
+    H_out = ⌊(H + pad_top + pad_bottom − kh) / sh⌋ + 1.
+
+The implementation is *im2col*: every receptive field is copied into one row of a matrix, and
+the whole layer becomes one matrix product.  The explicit-loop versions that read like the
+formula are in :mod:`cnnlab.naive`; the tests check that both agree.
+"""
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ._validate import as_array, check_shape, nonneg_int_pair, positive_int_pair, shape_str
+
+__all__ = [
+    "correlate2d", "convolve2d", "conv2d", "conv2d_backward", "conv_output_size",
+    "conv_floors", "resolve_padding", "im2col", "col2im",
+]
+
+_MODES = ("valid", "same", "full")
+
+
+# ---------------------------------------------------------------------------------------------
+# single-channel 2-D correlation and convolution (SciPy semantics)
+# ---------------------------------------------------------------------------------------------
+def _check_mode(mode, name="mode"):
+    if not isinstance(mode, str):
+        raise TypeError(f"{name} must be one of {_MODES}; got {mode!r} of type {type(mode).__name__}")
+    if mode not in _MODES:
+        raise ValueError(f"{name} must be one of {_MODES}; got {mode!r}")
+    return mode
+
+
+def _full_correlation(x, k):
+    """Full 2-D cross-correlation of 2-D ``x`` (H, W) with ``k`` (kh, kw): (H+kh-1, W+kw-1).
+
+    ``out[i, j] = Σ_p Σ_q x̃[i + p, j + q] k[p, q]`` where ``x̃`` is ``x`` with ``kh-1`` zero rows
+    above and below and ``kw-1`` zero columns left and right.
+    """
+    kh, kw = k.shape
+    H, W = x.shape
+    dtype = np.result_type(x, k)
+    xp = np.zeros((H + 2 * (kh - 1), W + 2 * (kw - 1)), dtype=dtype)
+    xp[kh - 1:kh - 1 + H, kw - 1:kw - 1 + W] = x
+    win = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw))  # (H+kh-1, W+kw-1, kh, kw)
+    return np.tensordot(win, k.astype(dtype, copy=False), axes=([2, 3], [0, 1]))
+
+
+def _slice_mode(full, in_shape, k_shape, mode, same_offset):
+    """Cut the ``valid`` or ``same`` part out of a full result (SciPy's rules)."""
+    if mode == "full":
+        return full
+    (H, W), (kh, kw) = in_shape, k_shape
+    if mode == "same":
+        r0, c0 = same_offset
+        return full[r0:r0 + H, c0:c0 + W]
+    # valid: the positions where one array lies entirely inside the other.  SciPy allows the
+    # kernel to be the larger one (it swaps the inputs), but not a mixture.
+    if not ((H >= kh and W >= kw) or (H <= kh and W <= kw)):
+        raise ValueError(
+            f"mode='valid' needs x to be at least as large as k in every dimension (or k at "
+            f"least as large as x in every dimension); got x shape {shape_str(in_shape)} and k "
+            f"shape {shape_str(k_shape)}"
+        )
+    return full[min(H, kh) - 1:max(H, kh), min(W, kw) - 1:max(W, kw)]
+
+
+def correlate2d(x, k, mode="valid"):
+    """2-D cross-correlation ``x ⋆ k`` with zero fill; the same result as SciPy's.
+
+    ``(x ⋆ k)[i, j] = Σ_p Σ_q x[i + p, j + q] · k[p, q]`` (indices into the zero-extended ``x``;
+    the kernel is **not** flipped, as in every deep-learning framework).
+
+    Inputs:
+    - x: array of shape (H, W)
+    - k: kernel of shape (kh, kw)
+    - mode: ``"valid"`` (output (H − kh + 1, W − kw + 1), only full overlaps), ``"same"``
+      (output (H, W), centred like SciPy: for an even kernel the window is anchored one place
+      *after* its centre, i.e. the output is ``full[kh//2 : kh//2 + H, kw//2 : kw//2 + W]``) or
+      ``"full"`` (output (H + kh − 1, W + kw − 1), every partial overlap).
+
+    Returns an array of the output shape above (float64, or float32 if both inputs are float32).
+    """
+    mode = _check_mode(mode)
+    x = as_array(x, "x", ndim=2)
+    k = as_array(k, "k", ndim=2)
+    if 0 in x.shape or 0 in k.shape:
+        raise ValueError(f"x and k must not be empty; got x shape {shape_str(x.shape)}, k shape {shape_str(k.shape)}")
+    full = _full_correlation(x, k)
+    return _slice_mode(full, x.shape, k.shape, mode, (k.shape[0] // 2, k.shape[1] // 2))
+
+
+def convolve2d(x, k, mode="valid"):
+    """2-D (true) convolution ``x * k`` with zero fill; the same result as SciPy's.
+
+    ``(x * k)[i, j] = Σ_p Σ_q x[i − p, j − q] · k[p, q]``: the kernel is flipped in both axes
+    (rotated by 180°), so ``x * k = x ⋆ rot180(k)`` in modes ``"valid"`` and ``"full"``.
+
+    Inputs:
+    - x: array of shape (H, W)
+    - k: kernel of shape (kh, kw)
+    - mode: ``"valid"`` (H − kh + 1, W − kw + 1), ``"full"`` (H + kh − 1, W + kw − 1) or
+      ``"same"`` (H, W): SciPy keeps ``full[(kh−1)//2 : (kh−1)//2 + H, ...]``.  For an even
+      kernel that is one row (column) *earlier* than MATLAB's ``conv2(..., 'same')``, which keeps
+      ``full[kh//2 : kh//2 + H, ...]`` — see :func:`cnnlab.matlab.conv2`.
+
+    Returns an array of the output shape above.
+    """
+    mode = _check_mode(mode)
+    x = as_array(x, "x", ndim=2)
+    k = as_array(k, "k", ndim=2)
+    if 0 in x.shape or 0 in k.shape:
+        raise ValueError(f"x and k must not be empty; got x shape {shape_str(x.shape)}, k shape {shape_str(k.shape)}")
+    full = _full_correlation(x, k[::-1, ::-1])
+    return _slice_mode(full, x.shape, k.shape, mode, ((k.shape[0] - 1) // 2, (k.shape[1] - 1) // 2))
+
+
+# ---------------------------------------------------------------------------------------------
+# output sizes and padding
+# ---------------------------------------------------------------------------------------------
+def conv_output_size(i, k, s=1, p=0, d=1, return_remainder=False):
+    """Output length of a convolution (or pooling) along one axis.
+
+    ``o = ⌊(i + 2p − d·(k − 1) − 1) / s⌋ + 1``  (with ``d = 1``: ``⌊(i + 2p − k) / s⌋ + 1``).
+
+    Inputs:
+    - i: input length (>= 1); k: kernel length (>= 1); s: stride (>= 1);
+      p: zero padding on *each* side (>= 0); d: dilation (>= 1)
+    - return_remainder: if True, also return ``r = (i + 2p − d·(k − 1) − 1) mod s``, the number
+      of trailing input positions that no window reaches.  ``r > 0`` means a framework silently
+      *floors*: the last ``r`` rows (columns) of the padded input are ignored
+      (:func:`conv_floors` returns just ``r > 0``).
+
+    Returns ``o`` (int), or ``(o, r)`` when ``return_remainder`` is True.
+
+    >>> conv_output_size(32, 5)            # LeNet C1
+    28
+    >>> conv_output_size(28, 3, s=2, return_remainder=True)
+    (13, 1)
+    """
+    for name, v, lo in (("i", i, 1), ("k", k, 1), ("s", s, 1), ("p", p, 0), ("d", d, 1)):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+            raise TypeError(f"{name} must be an int; got {v!r}")
+        if v < lo:
+            raise ValueError(f"{name} must be >= {lo}; got {v}")
+    span = i + 2 * p - d * (k - 1) - 1
+    if span < 0:
+        raise ValueError(
+            f"kernel larger than the padded input: effective kernel length d·(k−1)+1 = "
+            f"{d * (k - 1) + 1} > i + 2p = {i + 2 * p} (i={i}, k={k}, p={p}, d={d})"
+        )
+    o, r = span // s + 1, span % s
+    return (int(o), int(r)) if return_remainder else int(o)
+
+
+def conv_floors(i, k, s=1, p=0, d=1):
+    """True when ``(i + 2p − d(k−1) − 1)`` is not a multiple of ``s``: the output size is floored
+    and some input rows/columns are never used (see :func:`conv_output_size`)."""
+    return conv_output_size(i, k, s, p, d, return_remainder=True)[1] > 0
+
+
+def resolve_padding(padding, kernel_size, stride=1):
+    """Turn a ``padding`` argument into explicit zero counts ``(top, bottom, left, right)``.
+
+    Inputs:
+    - padding: an int ``p`` (``p`` on every side), a pair ``(ph, pw)``, or one of the words
+      ``"valid"`` (no padding), ``"same"`` (stride 1 only; total ``kh − 1`` rows, of which
+      ``(kh − 1)//2`` on top and the rest — one more for an even kernel — at the bottom, as
+      Keras/TensorFlow do; likewise columns, extra one on the right) and ``"full"`` (``kh − 1``
+      rows and ``kw − 1`` columns on every side)
+    - kernel_size: ``(kh, kw)``
+    - stride: int or pair, only used to reject ``"same"`` with a stride > 1
+
+    Returns a tuple of four non-negative ints.
+    """
+    kh, kw = kernel_size
+    if isinstance(padding, str):
+        word = padding.lower()
+        if word == "valid":
+            return 0, 0, 0, 0
+        if word == "same":
+            sh, sw = positive_int_pair(stride, "stride")
+            if (sh, sw) != (1, 1):
+                raise ValueError(
+                    f"padding='same' is only defined here for stride 1; got stride {stride!r} "
+                    f"(use an explicit int or (ph, pw) padding with strides)"
+                )
+            return (kh - 1) // 2, kh - 1 - (kh - 1) // 2, (kw - 1) // 2, kw - 1 - (kw - 1) // 2
+        if word == "full":
+            return kh - 1, kh - 1, kw - 1, kw - 1
+        raise ValueError(f"padding must be an int, a pair (ph, pw) or one of 'valid', 'same', 'full'; got {padding!r}")
+    try:
+        ph, pw = nonneg_int_pair(padding, "padding")
+    except TypeError:
+        raise TypeError(
+            f"padding must be an int, a pair (ph, pw) or one of 'valid', 'same', 'full'; got {padding!r}"
+        ) from None
+    return ph, ph, pw, pw
+
+
+def _geometry(x_shape, w_shape, stride, padding):
+    """Validate shapes and return (sh, sw), pads, (Ho, Wo)."""
+    N, C, H, W = x_shape
+    F, Cw, kh, kw = w_shape
+    if Cw != C:
+        raise ValueError(
+            f"channel mismatch: x has C={C} channels (shape {shape_str(x_shape)}) but w expects "
+            f"C={Cw} (shape {shape_str(w_shape)} = (F, C, kh, kw))"
+        )
+    if 0 in w_shape or 0 in x_shape:
+        raise ValueError(f"x and w must not be empty; got x shape {shape_str(x_shape)}, w shape {shape_str(w_shape)}")
+    sh, sw = positive_int_pair(stride, "stride")
+    pt, pb, pl, pr = resolve_padding(padding, (kh, kw), (sh, sw))
+    Hp, Wp = H + pt + pb, W + pl + pr
+    if kh > Hp or kw > Wp:
+        raise ValueError(
+            f"kernel larger than the padded input: w has kernel (kh, kw) = ({kh}, {kw}) but the "
+            f"padded input is ({Hp}, {Wp}) (x spatial size ({H}, {W}), padding {padding!r})"
+        )
+    Ho, Wo = (Hp - kh) // sh + 1, (Wp - kw) // sw + 1
+    return (sh, sw), (pt, pb, pl, pr), (Ho, Wo)
+
+
+def _pad4(x, pads):
+    pt, pb, pl, pr = pads
+    if not any(pads):
+        return x
+    N, C, H, W = x.shape
+    xp = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=x.dtype)
+    xp[:, :, pt:pt + H, pl:pl + W] = x
+    return xp
+
+
+def _windows(xp, kh, kw, sh, sw, Ho, Wo):
+    """Read-only view (N, C, kh, kw, Ho, Wo) of every receptive field of the padded input:
+    ``view[n, c, p, q, i, j] = xp[n, c, i·sh + p, j·sw + q]``."""
+    xp = np.ascontiguousarray(xp)
+    N, C, Hp, Wp = xp.shape
+    s0, s1, s2, s3 = xp.strides
+    return as_strided(xp, shape=(N, C, kh, kw, Ho, Wo),
+                      strides=(s0, s1, s2, s3, s2 * sh, s3 * sw), writeable=False)
+
+
+def _as_batch(x, name="x"):
+    x = as_array(x, name)
+    if x.ndim not in (3, 4):
+        raise ValueError(
+            f"{name} must be 4-D (N, C, H, W) or 3-D (C, H, W); got a {x.ndim}-D array of shape {shape_str(x.shape)}"
+        )
+    return (x[None], True) if x.ndim == 3 else (x, False)
+
+
+def _as_weights(w):
+    w = as_array(w, "w")
+    if w.ndim != 4:
+        raise ValueError(f"w must be 4-D (F, C, kh, kw); got a {w.ndim}-D array of shape {shape_str(w.shape)}")
+    return w
+
+
+def _cols(x4, w_shape, stride, padding):
+    """Batched im2col: an array (N, C·kh·kw, Ho·Wo) and the geometry.
+
+    ``cols[n, (c, p, q), (i, j)] = x̃[n, c, i·sh + p, j·sw + q]``; then the layer is one batched
+    matrix product ``w.reshape(F, C·kh·kw) @ cols[n]``.
+    """
+    (sh, sw), pads, (Ho, Wo) = _geometry(x4.shape, w_shape, stride, padding)
+    _, C, kh, kw = w_shape
+    win = _windows(_pad4(x4, pads), kh, kw, sh, sw, Ho, Wo)
+    cols = win.reshape(x4.shape[0], C * kh * kw, Ho * Wo)  # copies: this *is* im2col
+    return cols, (sh, sw), pads, (Ho, Wo)
+
+
+# ---------------------------------------------------------------------------------------------
+# im2col / col2im
+# ---------------------------------------------------------------------------------------------
+def im2col(x, kernel_size, stride=1, padding=0):
+    """Lay every receptive field of ``x`` out as one column of a matrix.
+
+    Inputs:
+    - x: input of shape (N, C, H, W) or (C, H, W)
+    - kernel_size: int or (kh, kw)
+    - stride: int or (sh, sw), each >= 1
+    - padding: as in :func:`conv2d`
+
+    Returns ``cols`` of shape (C·kh·kw, N·Ho·Wo) (or (C·kh·kw, Ho·Wo) for unbatched input) with
+    ``Ho = ⌊(H + pad_top + pad_bottom − kh)/sh⌋ + 1`` (likewise ``Wo``).  Column
+    ``n·Ho·Wo + i·Wo + j`` holds the window under output position (n, i, j), flattened in the
+    order (c, p, q), so that ``conv2d(x, w)`` equals ``w.reshape(F, -1) @ cols`` reshaped.
+    """
+    x4, unbatched = _as_batch(x)
+    kh, kw = positive_int_pair(kernel_size, "kernel_size")
+    cols, _, _, _ = _cols(x4, (1, x4.shape[1], kh, kw), stride, padding)
+    return np.ascontiguousarray(cols.transpose(1, 0, 2).reshape(cols.shape[1], -1))
+
+
+def _col2im_batched(dcols, x_shape, kh, kw, stride, pads, out_hw):
+    """Adjoint of ``_cols``: scatter-add (N, C·kh·kw, Ho·Wo) back into an (N, C, H, W) array."""
+    N, C, H, W = x_shape
+    sh, sw = stride
+    Ho, Wo = out_hw
+    pt, pb, pl, pr = pads
+    d6 = dcols.reshape(N, C, kh, kw, Ho, Wo)
+    dxp = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=dcols.dtype)
+    # loop over the kh·kw kernel offsets only; each step adds a whole (N, C, Ho, Wo) slab
+    for p in range(kh):
+        for q in range(kw):
+            dxp[:, :, p:p + sh * (Ho - 1) + 1:sh, q:q + sw * (Wo - 1) + 1:sw] += d6[:, :, p, q]
+    return dxp[:, :, pt:pt + H, pl:pl + W]
+
+
+def col2im(cols, x_shape, kernel_size, stride=1, padding=0):
+    """Adjoint of :func:`im2col`: add every column back onto the pixels it was read from.
+
+    Overlapping windows *accumulate*, so ``col2im(im2col(x))`` is not ``x`` but ``x`` times the
+    number of windows covering each pixel; what holds is ``<im2col(x), c> = <x, col2im(c)>``.
+
+    Inputs:
+    - cols: (C·kh·kw, N·Ho·Wo) as returned by :func:`im2col`
+    - x_shape: (N, C, H, W) or (C, H, W), the shape of the image to rebuild
+    - kernel_size, stride, padding: as for :func:`im2col`
+
+    Returns an array of shape ``x_shape``.
+    """
+    cols = as_array(cols, "cols", ndim=2)
+    if not isinstance(x_shape, (tuple, list)) or len(x_shape) not in (3, 4):
+        raise ValueError(f"x_shape must be (N, C, H, W) or (C, H, W); got {x_shape!r}")
+    unbatched = len(x_shape) == 3
+    shape4 = (1, *x_shape) if unbatched else tuple(x_shape)
+    kh, kw = positive_int_pair(kernel_size, "kernel_size")
+    N, C = shape4[:2]
+    sts, pads, (Ho, Wo) = _geometry(shape4, (1, C, kh, kw), stride, padding)
+    check_shape(cols, "cols", (C * kh * kw, N * Ho * Wo), "(C·kh·kw, N·Ho·Wo)")
+    dcols = cols.reshape(C * kh * kw, N, Ho * Wo).transpose(1, 0, 2)
+    dx = _col2im_batched(dcols, shape4, kh, kw, sts, pads, (Ho, Wo))
+    return dx[0] if unbatched else dx
+
+
+# ---------------------------------------------------------------------------------------------
+# the convolution layer
+# ---------------------------------------------------------------------------------------------
+def conv2d(x, w, b=None, stride=1, padding=0):
+    """Forward pass of a convolution layer (cross-correlation, as every framework computes it).
+
+    ``y[n, f, i, j] = b[f] + Σ_c Σ_p Σ_q w[f, c, p, q] · x̃[n, c, i·sh + p, j·sw + q]``
+    where ``x̃`` is ``x`` zero-padded.
+
+    Inputs:
+    - x: input of shape (N, C, H, W), or one sample (C, H, W)
+    - w: kernels of shape (F, C, kh, kw)
+    - b: biases of shape (F,), or None for no bias
+    - stride: int or (sh, sw), each >= 1
+    - padding: int ``p`` (p zeros on every side), pair ``(ph, pw)``, ``"valid"`` (= 0),
+      ``"same"`` (stride 1 only; output H×W; for an even kernel the extra row goes to the bottom
+      and the extra column to the right, as in Keras/TensorFlow) or ``"full"`` (kh−1, kw−1 on
+      every side)
+
+    Returns ``y`` of shape (N, F, Ho, Wo) (or (F, Ho, Wo) for unbatched ``x``) with
+    ``Ho = ⌊(H + pad_top + pad_bottom − kh)/sh⌋ + 1`` and ``Wo = ⌊(W + pad_left + pad_right − kw)/sw⌋ + 1``.
+    The dtype is float32 when ``x`` and ``w`` are float32, float64 otherwise.
+    """
+    x4, unbatched = _as_batch(x)
+    w = _as_weights(w)
+    dtype = np.result_type(x4, w)
+    x4, w = x4.astype(dtype, copy=False), w.astype(dtype, copy=False)
+    F = w.shape[0]
+    if b is not None:
+        b = as_array(b, "b")
+        check_shape(b, "b", (F,), "one bias per filter, F = w.shape[0]")
+    cols, _, _, (Ho, Wo) = _cols(x4, w.shape, stride, padding)
+    y = np.matmul(w.reshape(F, -1), cols)  # (N, F, Ho·Wo)
+    if b is not None:
+        y += b.astype(dtype, copy=False)[:, None]
+    y = y.reshape(x4.shape[0], F, Ho, Wo)
+    return y[0] if unbatched else y
+
+
+def conv2d_backward(dy, x, w, stride=1, padding=0):
+    """Backward pass of :func:`conv2d`.
+
+    With ``L = Σ dy ∘ conv2d(x, w, b, stride, padding)``:
+
+    * ``db[f] = Σ_{n,i,j} dy[n, f, i, j]``
+    * ``dw[f, c, p, q] = Σ_{n,i,j} dy[n, f, i, j] · x̃[n, c, i·sh + p, j·sw + q]``
+      (for stride 1: ``dw = x̃ ⋆ dy``, a correlation of the input with the upstream gradient)
+    * ``dx̃[n, c, u, v] = Σ_{f,i,j,p,q : i·sh+p=u, j·sw+q=v} dy[n, f, i, j] · w[f, c, p, q]``
+      (for stride 1: the *full* correlation of ``dy`` with ``rot180(w)``, i.e. a full
+      convolution with ``w``), and ``dx`` is ``dx̃`` with the padding cut off.
+
+    Inputs:
+    - dy: upstream gradient of shape (N, F, Ho, Wo) (or (F, Ho, Wo) for unbatched ``x``)
+    - x: the forward input, (N, C, H, W) or (C, H, W)
+    - w: kernels (F, C, kh, kw)
+    - stride, padding: exactly as given to :func:`conv2d`
+
+    Returns ``(dx, dw, db)`` with the shapes of ``x``, ``w`` and (F,).
+    """
+    x4, unbatched = _as_batch(x)
+    w = _as_weights(w)
+    dy = as_array(dy, "dy")
+    dtype = np.result_type(x4, w, dy)
+    x4, w, dy = (a.astype(dtype, copy=False) for a in (x4, w, dy))
+    F, C, kh, kw = w.shape
+    cols, sts, pads, (Ho, Wo) = _cols(x4, w.shape, stride, padding)
+    N = x4.shape[0]
+    expected = (F, Ho, Wo) if unbatched else (N, F, Ho, Wo)
+    check_shape(dy, "dy", expected, "the shape of conv2d's output")
+    dy3 = dy.reshape(N, F, Ho * Wo)
+    db = dy3.sum(axis=(0, 2))
+    dw = np.matmul(dy3, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
+    dcols = np.matmul(w.reshape(F, -1).T, dy3)  # (N, C·kh·kw, Ho·Wo)
+    dx = np.ascontiguousarray(_col2im_batched(dcols, x4.shape, kh, kw, sts, pads, (Ho, Wo)))
+    return (dx[0] if unbatched else dx), dw, db

@@ -1,0 +1,135 @@
+"""Max and average pooling over the last two axes, vectorised, with their backward passes.
+
+For a window of ``kh × kw`` moved with stride ``(sh, sw)`` (the stride defaults to the window
+size, i.e. non-overlapping windows, as in Keras and PyTorch)::
+
+    maxpool: y[..., i, j] = max_{p<kh, q<kw} x[..., i·sh + p, j·sw + q]
+    avgpool: y[..., i, j] = (1 / (kh·kw)) Σ_{p<kh, q<kw} x[..., i·sh + p, j·sw + q]
+
+and ``Ho = ⌊(H − kh)/sh⌋ + 1``, ``Wo = ⌊(W − kw)/sw⌋ + 1`` (no padding; trailing rows/columns
+that no window reaches are ignored, and receive zero gradient).  Any leading axes — (C, H, W),
+(N, C, H, W), or just (H, W) — are carried along.
+
+Backward: max pooling routes each ``dy[..., i, j]`` to the argmax of its window (on a tie, the
+*first* maximum in row-major window order); average pooling spreads ``dy / (kh·kw)`` evenly over
+the window.  Overlapping windows accumulate.
+"""
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ._validate import as_array, check_shape, positive_int_pair, shape_str
+
+__all__ = ["maxpool2d", "maxpool2d_backward", "avgpool2d", "avgpool2d_backward", "pool_output_shape"]
+
+
+def _geometry(x, size, stride):
+    if x.ndim < 2:
+        raise ValueError(f"x must have at least 2 dimensions (..., H, W); got shape {shape_str(x.shape)}")
+    kh, kw = positive_int_pair(size, "size")
+    sh, sw = positive_int_pair(stride if stride is not None else (kh, kw), "stride")
+    H, W = x.shape[-2:]
+    if kh > H or kw > W:
+        raise ValueError(
+            f"pool window size (kh, kw) = ({kh}, {kw}) is larger than the input's spatial size "
+            f"(H, W) = ({H}, {W}) (x shape {shape_str(x.shape)})"
+        )
+    return (kh, kw), (sh, sw), ((H - kh) // sh + 1, (W - kw) // sw + 1)
+
+
+def pool_output_shape(x_shape, size=2, stride=None):
+    """Output shape of :func:`maxpool2d`/:func:`avgpool2d` for an input of shape ``x_shape``."""
+    (kh, kw), (sh, sw), (Ho, Wo) = _geometry(np.empty(tuple(x_shape), dtype=np.uint8), size, stride)
+    return tuple(x_shape[:-2]) + (Ho, Wo)
+
+
+def _windows(x, kh, kw, sh, sw, Ho, Wo):
+    """Read-only view (..., Ho, Wo, kh, kw): ``view[..., i, j, p, q] = x[..., i·sh+p, j·sw+q]``."""
+    x = np.ascontiguousarray(x)
+    st = x.strides
+    return as_strided(
+        x, shape=x.shape[:-2] + (Ho, Wo, kh, kw),
+        strides=st[:-2] + (st[-2] * sh, st[-1] * sw, st[-2], st[-1]), writeable=False,
+    )
+
+
+def _scatter(vals_by_offset, x_shape, dtype, kh, kw, sh, sw, Ho, Wo):
+    """dx[..., i·sh+p, j·sw+q] += vals_by_offset(p, q)[..., i, j], looping over the kh·kw offsets."""
+    dx = np.zeros(x_shape, dtype=dtype)
+    for p in range(kh):
+        for q in range(kw):
+            dx[..., p:p + sh * (Ho - 1) + 1:sh, q:q + sw * (Wo - 1) + 1:sw] += vals_by_offset(p, q)
+    return dx
+
+
+def maxpool2d(x, size=2, stride=None):
+    """Max pooling over the last two axes.
+
+    Inputs:
+    - x: array of shape (..., H, W), e.g. (N, C, H, W) or (C, H, W)
+    - size: int or (kh, kw), the window
+    - stride: int or (sh, sw); defaults to ``size`` (non-overlapping windows)
+
+    Returns ``y`` of shape (..., Ho, Wo), ``Ho = ⌊(H − kh)/sh⌋ + 1``, ``Wo = ⌊(W − kw)/sw⌋ + 1``.
+    """
+    x = as_array(x, "x")
+    (kh, kw), (sh, sw), (Ho, Wo) = _geometry(x, size, stride)
+    if (kh, kw) == (sh, sw):  # non-overlapping: a reshape, no copy of the windows
+        lead = x.shape[:-2]
+        xc = x[..., :Ho * kh, :Wo * kw].reshape(lead + (Ho, kh, Wo, kw))
+        return xc.max(axis=(-3, -1))
+    return _windows(x, kh, kw, sh, sw, Ho, Wo).max(axis=(-2, -1))
+
+
+def maxpool2d_backward(dy, x, size=2, stride=None):
+    """Backward pass of :func:`maxpool2d`.
+
+    Inputs:
+    - dy: upstream gradient of shape (..., Ho, Wo)
+    - x: the forward input (..., H, W)
+    - size, stride: as given to :func:`maxpool2d`
+
+    Returns ``dx`` with the shape of ``x``: each ``dy[..., i, j]`` is added at the position of the
+    maximum of window (i, j); on a tie, at the first maximum in row-major order within the window.
+    """
+    x = as_array(x, "x")
+    dy = as_array(dy, "dy")
+    (kh, kw), (sh, sw), (Ho, Wo) = _geometry(x, size, stride)
+    check_shape(dy, "dy", x.shape[:-2] + (Ho, Wo), "the shape of maxpool2d's output")
+    win = _windows(x, kh, kw, sh, sw, Ho, Wo).reshape(x.shape[:-2] + (Ho, Wo, kh * kw))
+    arg = win.argmax(axis=-1)  # first maximum in row-major window order
+    dtype = np.result_type(x, dy)
+    return _scatter(lambda p, q: np.where(arg == p * kw + q, dy, 0), x.shape, dtype, kh, kw, sh, sw, Ho, Wo)
+
+
+def avgpool2d(x, size=2, stride=None):
+    """Average pooling over the last two axes.
+
+    Inputs:
+    - x: array of shape (..., H, W)
+    - size: int or (kh, kw); stride: int or (sh, sw), default ``size``
+
+    Returns ``y`` of shape (..., Ho, Wo), ``Ho = ⌊(H − kh)/sh⌋ + 1``, ``Wo = ⌊(W − kw)/sw⌋ + 1``.
+    """
+    x = as_array(x, "x")
+    (kh, kw), (sh, sw), (Ho, Wo) = _geometry(x, size, stride)
+    if (kh, kw) == (sh, sw):
+        lead = x.shape[:-2]
+        xc = x[..., :Ho * kh, :Wo * kw].reshape(lead + (Ho, kh, Wo, kw))
+        return xc.mean(axis=(-3, -1))
+    return _windows(x, kh, kw, sh, sw, Ho, Wo).mean(axis=(-2, -1))
+
+
+def avgpool2d_backward(dy, x, size=2, stride=None):
+    """Backward pass of :func:`avgpool2d`: every window receives ``dy[..., i, j] / (kh·kw)`` on
+    each of its pixels (overlaps add up).
+
+    Inputs: dy (..., Ho, Wo); x (..., H, W), the forward input (only its shape is used);
+    size, stride as given to :func:`avgpool2d`.  Returns ``dx`` with the shape of ``x``.
+    """
+    x = as_array(x, "x")
+    dy = as_array(dy, "dy")
+    (kh, kw), (sh, sw), (Ho, Wo) = _geometry(x, size, stride)
+    check_shape(dy, "dy", x.shape[:-2] + (Ho, Wo), "the shape of avgpool2d's output")
+    dtype = np.result_type(x, dy)
+    share = dy / (kh * kw)
+    return _scatter(lambda p, q: share, x.shape, dtype, kh, kw, sh, sw, Ho, Wo)
