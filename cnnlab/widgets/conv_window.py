@@ -1,0 +1,358 @@
+"""The sliding window: move a kernel over an input and see every product and their sum.
+
+Three layers, as every widget of the book:
+
+* :class:`ConvWindow` — the state, plain NumPy.  It knows the (padded) input, the kernel, the
+  stride, and which output position is being computed; its methods are the "controls" a test
+  (or the panel) moves: :meth:`ConvWindow.move_to`, :meth:`ConvWindow.step`,
+  :meth:`ConvWindow.set_index`, :meth:`ConvWindow.set_padding`, :meth:`ConvWindow.set_stride`,
+  :meth:`ConvWindow.set_flip`.
+* :func:`panel` — an ipywidgets panel (padding, stride, "flip the kernel" and a position slider)
+  that redraws a Matplotlib figure into an ``Image`` widget and writes the sum of products into an
+  ``HTML`` widget.
+* :func:`static_conv_window` — the static twin: one small panel per output position (a filmstrip)
+  plus the finished output, for the website where no kernel runs.
+
+For an input ``x`` of shape ``(H, W)``, kernel ``w`` of shape ``(kh, kw)``, stride ``(sh, sw)``
+and the zero-padded input ``x̃`` (``pt`` rows on top, ``pb`` below, ``pl`` columns left, ``pr``
+right), the window at output position ``(i, j)`` covers ``x̃[i·sh : i·sh + kh, j·sw : j·sw + kw]``
+and::
+
+    y[i, j] = Σ_p Σ_q  x̃[i·sh + p, j·sw + q] · w[p, q]          (cross-correlation, x ⋆ w)
+
+With ``flip=True`` the kernel is first rotated by 180°, which turns the same sliding window into a
+true convolution ``x * w`` (what MATLAB's ``conv2`` and SciPy's ``convolve2d`` compute).  The
+output size is ``H_out = ⌊(H + pt + pb − kh)/sh⌋ + 1`` (likewise for the width).
+"""
+import io
+
+import numpy as np
+
+from .._validate import as_array, positive_int_pair, shape_str
+from ..conv import resolve_padding
+
+__all__ = ["ConvWindow", "panel", "static_conv_window", "draw_conv_window", "DEFAULT_X", "DEFAULT_K"]
+
+#: default input: a 5×5 image with a bright vertical bar (small integers so sums are readable)
+DEFAULT_X = np.array([[0, 1, 2, 1, 0],
+                      [0, 2, 3, 1, 0],
+                      [1, 3, 4, 2, 1],
+                      [0, 2, 3, 1, 0],
+                      [0, 1, 2, 1, 0]], dtype=float)
+#: default kernel: not symmetric under a 180° turn, so ⋆ and * give different answers
+DEFAULT_K = np.array([[1, 0, -1],
+                      [2, 0, -1],
+                      [1, 0, 0]], dtype=float)
+
+
+def _fmt(v):
+    """Short, stable number format: integers without decimals, others with up to 2."""
+    v = float(v)
+    if v == int(v) and abs(v) < 1e12:
+        return str(int(v))
+    return f"{v:.2f}".rstrip("0").rstrip(".")
+
+
+class ConvWindow:
+    """State of the sliding-window picture.
+
+    Inputs:
+    - x: input image, array of shape (H, W)
+    - k: kernel, array of shape (kh, kw)
+    - padding: "valid", "same" (stride 1; the extra row/column of an even kernel goes
+      bottom/right, as Keras), "full", an int p, or a pair (ph, pw) — as ``cnnlab.conv2d``
+    - stride: int or pair (sh, sw), each >= 1
+    - flip: if True, slide ``rot180(k)`` (true convolution ``*``) instead of ``k`` (``⋆``)
+
+    Attributes (read-only views of the state): ``pads`` = (top, bottom, left, right),
+    ``padded`` (H + pt + pb, W + pl + pr), ``out_shape`` = (H_out, W_out),
+    ``row``, ``col`` (current output position), ``index`` = row·W_out + col.
+    """
+
+    def __init__(self, x=DEFAULT_X, k=DEFAULT_K, padding="valid", stride=1, flip=False):
+        self.x = as_array(x, "x", ndim=2).astype(np.float64)
+        self.k = as_array(k, "k", ndim=2).astype(np.float64)
+        if 0 in self.x.shape or 0 in self.k.shape:
+            raise ValueError(f"x and k must not be empty; got x shape {shape_str(self.x.shape)}, "
+                             f"k shape {shape_str(self.k.shape)}")
+        self.flip = bool(flip)
+        self._padding, self._stride = "valid", (1, 1)
+        self.row = self.col = 0
+        self._configure(padding, stride)
+
+    # -- configuration ------------------------------------------------------------------------
+    def _configure(self, padding, stride):
+        stride = positive_int_pair(stride, "stride")
+        pads = resolve_padding(padding, self.k.shape, stride)
+        pt, pb, pl, pr = pads
+        H, W = self.x.shape
+        kh, kw = self.k.shape
+        if kh > H + pt + pb or kw > W + pl + pr:
+            raise ValueError(
+                f"kernel k of shape {shape_str(self.k.shape)} is larger than the padded input "
+                f"({H + pt + pb}, {W + pl + pr}) (x shape {shape_str(self.x.shape)}, padding {padding!r})"
+            )
+        self._padding, self._stride, self.pads = padding, stride, pads
+        self.padded = np.pad(self.x, ((pt, pb), (pl, pr)))
+        self.out_shape = ((H + pt + pb - kh) // stride[0] + 1, (W + pl + pr - kw) // stride[1] + 1)
+        self.row = min(self.row, self.out_shape[0] - 1)
+        self.col = min(self.col, self.out_shape[1] - 1)
+
+    @property
+    def padding(self):
+        return self._padding
+
+    @property
+    def stride(self):
+        return self._stride
+
+    def set_padding(self, padding):
+        """Change the padding ("valid", "same", "full", int or pair); the position is clamped."""
+        self._configure(padding, self._stride)
+
+    def set_stride(self, stride):
+        """Change the stride (int or pair); the position is clamped into the new output."""
+        self._configure(self._padding, stride)
+
+    def set_flip(self, flip):
+        """True: slide the 180°-rotated kernel (convolution ``*``); False: cross-correlation ``⋆``."""
+        self.flip = bool(flip)
+
+    # -- moving the window --------------------------------------------------------------------
+    @property
+    def positions(self):
+        """Number of output positions, H_out · W_out."""
+        return self.out_shape[0] * self.out_shape[1]
+
+    @property
+    def index(self):
+        return self.row * self.out_shape[1] + self.col
+
+    def move_to(self, row, col):
+        """Put the window on output position (row, col); ``ValueError`` outside the output."""
+        Ho, Wo = self.out_shape
+        if not (0 <= row < Ho and 0 <= col < Wo):
+            raise ValueError(f"position (row, col) must lie in the output of shape ({Ho}, {Wo}); "
+                             f"got ({row}, {col})")
+        self.row, self.col = int(row), int(col)
+
+    def set_index(self, n):
+        """Move to the n-th position in row-major (reading) order, 0 <= n < positions."""
+        if not 0 <= n < self.positions:
+            raise ValueError(f"n must be in [0, {self.positions - 1}] (positions of an output of "
+                             f"shape {self.out_shape}); got {n}")
+        self.move_to(*divmod(int(n), self.out_shape[1]))
+
+    def step(self):
+        """Advance one position in reading order (wraps to the start after the last)."""
+        self.set_index((self.index + 1) % self.positions)
+
+    # -- what the window sees -----------------------------------------------------------------
+    @property
+    def kernel_used(self):
+        """The kernel actually slid: ``k`` for ⋆, ``rot180(k)`` for *."""
+        return self.k[::-1, ::-1] if self.flip else self.k
+
+    def window_slice(self, row=None, col=None):
+        """(row slice, col slice) of the window in padded-input coordinates."""
+        row = self.row if row is None else row
+        col = self.col if col is None else col
+        (sh, sw), (kh, kw) = self._stride, self.k.shape
+        return slice(row * sh, row * sh + kh), slice(col * sw, col * sw + kw)
+
+    def window(self, row=None, col=None):
+        """The (kh, kw) patch of the padded input under the window."""
+        return self.padded[self.window_slice(row, col)]
+
+    def products(self, row=None, col=None):
+        """Element-wise products patch ∘ kernel_used, shape (kh, kw)."""
+        return self.window(row, col) * self.kernel_used
+
+    def value(self, row=None, col=None):
+        """The output value y[row, col]: the sum of :meth:`products`."""
+        return float(self.products(row, col).sum())
+
+    def output(self):
+        """The whole output, shape ``out_shape``."""
+        Ho, Wo = self.out_shape
+        return np.array([[self.value(i, j) for j in range(Wo)] for i in range(Ho)])
+
+    def output_so_far(self):
+        """The output with the positions not yet reached (after ``index``) set to NaN."""
+        y = self.output().ravel()
+        y[self.index + 1:] = np.nan
+        return y.reshape(self.out_shape)
+
+    def padding_mask(self):
+        """Boolean array over the padded input, True where the cell is padding (a zero we added)."""
+        pt, pb, pl, pr = self.pads
+        m = np.ones(self.padded.shape, dtype=bool)
+        m[pt:pt + self.x.shape[0], pl:pl + self.x.shape[1]] = False
+        return m
+
+    def equation(self):
+        """The sum at the current position written out, e.g. ``y[0,1] = 1·1 + 2·0 + … = 3``."""
+        terms = [f"{_fmt(a)}·{_fmt(b)}" if b >= 0 else f"{_fmt(a)}·({_fmt(b)})"
+                 for a, b in zip(self.window().ravel(), self.kernel_used.ravel())]
+        op = "*" if self.flip else "⋆"
+        return f"y[{self.row},{self.col}] = " + " + ".join(terms) + f" = {_fmt(self.value())}   (x {op} w)"
+
+
+# ---------------------------------------------------------------------------------------------
+# drawing
+# ---------------------------------------------------------------------------------------------
+def _grid(ax, a, title, cell_colors=None, fontsize=9):
+    """Draw array ``a`` as a table of numbers on ``ax``; NaN cells are left blank."""
+    h, w = a.shape
+    face = np.ones((h, w, 3)) if cell_colors is None else cell_colors
+    ax.imshow(face, interpolation="nearest", extent=(-0.5, w - 0.5, h - 0.5, -0.5))
+    for i in range(h):
+        for j in range(w):
+            if not np.isnan(a[i, j]):
+                ax.text(j, i, _fmt(a[i, j]), ha="center", va="center", fontsize=fontsize)
+    ax.set_xticks(np.arange(-0.5, w, 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, h, 1), minor=True)
+    ax.grid(which="minor", color="0.6", linewidth=0.6)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    ax.set_xlim(-0.5, w - 0.5)
+    ax.set_ylim(h - 0.5, -0.5)
+    ax.set_title(title, fontsize=fontsize + 1)
+
+
+def _rect(ax, r0, c0, h, w, color="tab:red", lw=2.5):
+    from matplotlib.patches import Rectangle
+    ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), w, h, fill=False, edgecolor=color, linewidth=lw))
+
+
+def draw_conv_window(state, fig=None, show_equation=True):
+    """Draw ``state`` (a :class:`ConvWindow`) on a Matplotlib figure: padded input with the
+    window, the kernel slid, and the output filled up to the current position.
+
+    Returns the figure (a new ``matplotlib.figure.Figure`` when ``fig`` is None; no pyplot, so
+    nothing is shown twice in a notebook)."""
+    from matplotlib.figure import Figure
+    if fig is None:
+        fig = Figure(figsize=(9.0, 3.6))
+    fig.clear()
+    axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [state.padded.shape[1], state.k.shape[1] + 1,
+                                                            max(state.out_shape[1], 2) + 1]})
+    colors = np.ones(state.padded.shape + (3,))
+    colors[state.padding_mask()] = (0.86, 0.86, 0.86)
+    rs, cs = state.window_slice()
+    colors[rs, cs] = colors[rs, cs] * np.array([1.0, 0.85, 0.85])
+    pt, pb, pl, pr = state.pads
+    ptxt = "no padding" if not any(state.pads) else f"zero padding (grey) {pt},{pb},{pl},{pr}"
+    _grid(axes[0], state.padded, f"input x, {ptxt}", colors)
+    _rect(axes[0], rs.start, cs.start, state.k.shape[0], state.k.shape[1])
+    kname = "rot180(w)  (convolution *)" if state.flip else "kernel w  (cross-corr. ⋆)"
+    _grid(axes[1], state.kernel_used, kname, np.tile([1.0, 0.93, 0.93], state.k.shape + (1,)))
+    ocol = np.ones(state.out_shape + (3,))
+    ocol[state.row, state.col] = (1.0, 0.85, 0.85)
+    op = "*" if state.flip else "⋆"
+    _grid(axes[2], state.output_so_far(), f"output y = x {op} w  {state.out_shape[0]}×{state.out_shape[1]}", ocol)
+    _rect(axes[2], state.row, state.col, 1, 1)
+    sh, sw = state.stride
+    fig.suptitle(f"stride ({sh}, {sw}), padding {state.padding!r}: position {state.index + 1} of {state.positions}",
+                 fontsize=10)
+    if show_equation:
+        eq = state.equation()
+        if len(eq) > 110:
+            eq = eq[:60] + " … " + eq[eq.rfind(" = ", 0, len(eq) - 12):]
+        fig.text(0.5, 0.02, eq, ha="center", fontsize=9)
+    return fig
+
+
+def _png(fig, dpi=72):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def panel(x=DEFAULT_X, k=DEFAULT_K, padding="valid", stride=1, flip=False):
+    """The live widget: controls for padding, stride, flip and the window position.
+
+    Returns an ``ipywidgets.VBox`` with extra attributes for tests and notebooks:
+    ``.state`` (the :class:`ConvWindow`), ``.controls`` (dict: "padding" Dropdown, "stride"
+    IntSlider, "flip" Checkbox, "position" IntSlider), ``.image`` (Image widget with the PNG),
+    ``.text`` (HTML widget with the sum of products) and ``.figure`` (the Matplotlib figure).
+    """
+    import ipywidgets as w
+
+    state = ConvWindow(x, k, padding=padding, stride=stride, flip=flip)
+    options = ["valid", "same", "full", 1, 2]
+    c_pad = w.Dropdown(options=[(str(o), o) for o in options], value=padding if padding in options else "valid",
+                       description="padding")
+    c_stride = w.IntSlider(value=state.stride[0], min=1, max=3, description="stride")
+    c_flip = w.Checkbox(value=state.flip, description="flip kernel (true convolution *)")
+    c_pos = w.IntSlider(value=0, min=0, max=state.positions - 1, description="position")
+    image = w.Image(format="png")
+    text = w.HTML()
+    fig = draw_conv_window(state)
+
+    def redraw():
+        draw_conv_window(state, fig)
+        image.value = _png(fig)
+        text.value = f"<code>{state.equation()}</code>"
+
+    def on_config(change=None):
+        pad = c_pad.value
+        if pad == "same" and c_stride.value != 1:
+            c_stride.value = 1  # 'same' is defined for stride 1 (as cnnlab.conv2d); triggers again
+            return
+        state._configure(pad, c_stride.value)
+        c_pos.max = state.positions - 1
+        c_pos.value = min(c_pos.value, state.positions - 1)
+        state.set_index(c_pos.value)
+        redraw()
+
+    def on_flip(change):
+        state.set_flip(change["new"])
+        redraw()
+
+    def on_pos(change):
+        state.set_index(change["new"])
+        redraw()
+
+    c_pad.observe(on_config, names="value")
+    c_stride.observe(on_config, names="value")
+    c_flip.observe(on_flip, names="value")
+    c_pos.observe(on_pos, names="value")
+    redraw()
+    box = w.VBox([w.HBox([c_pad, c_stride]), w.HBox([c_flip, c_pos]), image, text])
+    box.state, box.image, box.text, box.figure = state, image, text, fig
+    box.controls = {"padding": c_pad, "stride": c_stride, "flip": c_flip, "position": c_pos}
+    return box
+
+
+def static_conv_window(x=DEFAULT_X, k=DEFAULT_K, padding="valid", stride=1, flip=False, max_panels=9):
+    """The static twin: a filmstrip with one small panel per output position (at most
+    ``max_panels``, in reading order) and a last panel with the finished output.
+
+    Each panel shows the padded input with the window, and the sum under it.  Returns a
+    ``matplotlib.figure.Figure``.
+    """
+    from matplotlib.figure import Figure
+    state = ConvWindow(x, k, padding=padding, stride=stride, flip=flip)
+    n = min(state.positions, int(max_panels))
+    cols = min(n + 1, 5)
+    rows = -(-(n + 1) // cols)
+    fig = Figure(figsize=(2.1 * cols, 2.3 * rows))
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    base = np.ones(state.padded.shape + (3,))
+    base[state.padding_mask()] = (0.86, 0.86, 0.86)
+    op = "*" if state.flip else "⋆"
+    for t in range(n):
+        state.set_index(t)
+        rs, cs = state.window_slice()
+        colors = base.copy()
+        colors[rs, cs] *= np.array([1.0, 0.85, 0.85])
+        _grid(axes[t], state.padded, f"y[{state.row},{state.col}] = {_fmt(state.value())}", colors, fontsize=7)
+        _rect(axes[t], rs.start, cs.start, *state.k.shape, lw=2)
+    _grid(axes[n], state.output(), f"output x {op} w", np.tile([1.0, 0.93, 0.93], state.out_shape + (1,)),
+          fontsize=8)
+    for ax in axes[n + 1:]:
+        ax.set_axis_off()
+    fig.suptitle(f"the window visits every position (kernel {state.k.shape[0]}×{state.k.shape[1]}, "
+                 f"stride {state.stride[0]}, padding {state.padding!r})", fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,215 @@
+"""Output-size calculator: ``o = ⌊(i + 2p − d·(k − 1) − 1)/s⌋ + 1``, and where it floors.
+
+Along one axis, an input of length ``i`` padded with ``p`` zeros on each side, a kernel of length
+``k`` with dilation ``d`` (its taps are ``d`` apart, so it spans ``k_eff = d·(k − 1) + 1`` cells)
+and stride ``s`` give windows starting at ``0, s, 2s, …`` as long as the window fits::
+
+    o = ⌊(i + 2p − k_eff) / s⌋ + 1,      r = (i + 2p − k_eff) mod s.
+
+When ``r > 0`` the division is not exact: every framework (PyTorch, Keras/TensorFlow, cnnlab)
+silently *floors*, and the last ``r`` cells of the padded input are never read by any window.
+The widget flags that case and draws, cell by cell, which windows cover what.
+
+* :class:`OutputSize` — the state (``i, k, s, p, d``) with ``set_*`` methods and the answer;
+* :func:`panel` — sliders for the five numbers, an HTML line with the arithmetic, and the
+  coverage picture in an ``Image`` widget;
+* :func:`static_output_size` — the static twin: three coverage pictures (exact fit, floored,
+  dilated).
+"""
+import io
+from numbers import Integral
+
+import numpy as np
+
+from ..conv import conv_output_size
+
+__all__ = ["OutputSize", "panel", "static_output_size", "draw_coverage"]
+
+
+def _check_int(name, v, lo):
+    if not isinstance(v, Integral) or isinstance(v, bool):
+        raise TypeError(f"{name} must be an int; got {v!r} of type {type(v).__name__}")
+    if v < lo:
+        raise ValueError(f"{name} must be >= {lo}; got {v}")
+    return int(v)
+
+
+class OutputSize:
+    """State of the calculator along one axis.
+
+    Inputs (all ints):
+    - i: input length (>= 1)
+    - k: kernel length (>= 1)
+    - s: stride (>= 1)
+    - p: zero padding on each side (>= 0)
+    - d: dilation (>= 1); the kernel spans ``k_eff = d·(k − 1) + 1`` cells
+
+    The answer: ``o`` (output length, or 0 when the kernel does not fit), ``r`` (cells never
+    read; ``r > 0`` means the size was floored), ``fits`` (False when ``k_eff > i + 2p``).
+    """
+
+    def __init__(self, i=7, k=3, s=2, p=0, d=1):
+        self.i, self.k, self.s, self.p, self.d = (_check_int("i", i, 1), _check_int("k", k, 1),
+                                                  _check_int("s", s, 1), _check_int("p", p, 0),
+                                                  _check_int("d", d, 1))
+
+    # controls
+    def set(self, **values):
+        """Change any of i, k, s, p, d, e.g. ``state.set(i=8)``."""
+        lows = {"i": 1, "k": 1, "s": 1, "p": 0, "d": 1}
+        for name, v in values.items():
+            if name not in lows:
+                raise ValueError(f"unknown control {name!r}; expected one of {sorted(lows)}")
+            setattr(self, name, _check_int(name, v, lows[name]))
+
+    # answers
+    @property
+    def k_eff(self):
+        """Cells spanned by the (dilated) kernel: d·(k − 1) + 1."""
+        return self.d * (self.k - 1) + 1
+
+    @property
+    def padded(self):
+        """Length of the padded input, i + 2p."""
+        return self.i + 2 * self.p
+
+    @property
+    def fits(self):
+        return self.k_eff <= self.padded
+
+    @property
+    def o(self):
+        """Output length (0 if the kernel does not fit)."""
+        return conv_output_size(self.i, self.k, self.s, self.p, self.d) if self.fits else 0
+
+    @property
+    def r(self):
+        """Trailing padded cells that no window reads; > 0 means the framework floors."""
+        if not self.fits:
+            return 0
+        return conv_output_size(self.i, self.k, self.s, self.p, self.d, return_remainder=True)[1]
+
+    @property
+    def floors(self):
+        return self.r > 0
+
+    def window_starts(self):
+        """Start of every window in padded coordinates: 0, s, 2s, …, (o − 1)·s."""
+        return [t * self.s for t in range(self.o)]
+
+    def taps(self, t):
+        """Padded-input cells read by window ``t``: start + d·q for q = 0 … k − 1."""
+        start = t * self.s
+        return [start + self.d * q for q in range(self.k)]
+
+    def covered(self):
+        """Boolean array over the padded input: True where some window reads the cell."""
+        c = np.zeros(self.padded, dtype=bool)
+        for t in range(self.o):
+            c[self.taps(t)] = True
+        return c
+
+    def explain(self):
+        """The arithmetic as one line of text, with a warning when the size is floored."""
+        i, k, s, p, d = self.i, self.k, self.s, self.p, self.d
+        if not self.fits:
+            return (f"k_eff = {d}·({k}−1)+1 = {self.k_eff} > i + 2p = {self.padded}: the kernel does not fit, "
+                    f"no output (frameworks raise an error)")
+        num = self.padded - self.k_eff
+        text = (f"o = ⌊(i + 2p − k_eff)/s⌋ + 1 = ⌊({i} + {2 * p} − {self.k_eff})/{s}⌋ + 1 "
+                f"= ⌊{num}/{s}⌋ + 1 = {num // s} + 1 = {self.o}")
+        if self.floors:
+            text += (f"   ⚠ floored: {num}/{s} is not an integer; the last {self.r} padded cell"
+                     f"{'s are' if self.r > 1 else ' is'} never read")
+        else:
+            text += "   ✓ exact: the last window ends on the last padded cell"
+        skipped = [c for c in np.flatnonzero(~self.covered()) if c < self.padded - self.r]
+        if skipped:
+            text += (f"   (stride and dilation skip cell{'s' if len(skipped) > 1 else ''} "
+                     f"{', '.join(map(str, skipped))} of the padded input)")
+        return text
+
+
+def draw_coverage(state, ax):
+    """Draw the padded input as a row of cells and each window as a bar with its taps below it."""
+    from matplotlib.patches import Rectangle
+    n = state.padded
+    covered = state.covered() if state.fits else np.zeros(n, bool)
+    for c in range(n):
+        pad = c < state.p or c >= state.p + state.i
+        if not covered[c] and state.fits:
+            face = (1.0, 0.75, 0.75)
+        else:
+            face = (0.86, 0.86, 0.86) if pad else (1.0, 1.0, 1.0)
+        ax.add_patch(Rectangle((c, 0), 1, 1, facecolor=face, edgecolor="0.4"))
+        label = "0" if pad else f"x{c - state.p}"
+        ax.text(c + 0.5, 0.5, label, ha="center", va="center", fontsize=7)
+    for t in range(state.o):
+        y = -1.0 - 0.8 * t
+        taps = state.taps(t)
+        ax.plot([taps[0] + 0.5, taps[-1] + 0.5], [y, y], color="tab:blue", linewidth=1.5)
+        ax.plot([q + 0.5 for q in taps], [y] * len(taps), "o", color="tab:blue", markersize=4)
+        ax.text(-0.3, y, f"y{t}", ha="right", va="center", fontsize=7, color="tab:blue")
+    bottom = -1.0 - 0.8 * max(state.o, 1)
+    ax.set_xlim(-1.5, n + 0.5)
+    ax.set_ylim(bottom, 1.6)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    tag = "floored" if state.floors else ("does not fit" if not state.fits else "exact")
+    ax.set_title(f"i={state.i}, k={state.k}, s={state.s}, p={state.p}, d={state.d}: o={state.o} ({tag})",
+                 fontsize=9)
+
+
+def _png(fig, dpi=72):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def panel(i=7, k=3, s=2, p=0, d=1):
+    """The live calculator.  Returns an ``ipywidgets.VBox`` with attributes ``.state``
+    (:class:`OutputSize`), ``.controls`` (dict of IntSliders "i", "k", "s", "p", "d"),
+    ``.text`` (HTML widget with the arithmetic) and ``.image`` (coverage picture, PNG)."""
+    import ipywidgets as w
+    from matplotlib.figure import Figure
+
+    state = OutputSize(i, k, s, p, d)
+    sliders = {
+        "i": w.IntSlider(value=i, min=1, max=20, description="input i"),
+        "k": w.IntSlider(value=k, min=1, max=7, description="kernel k"),
+        "s": w.IntSlider(value=s, min=1, max=4, description="stride s"),
+        "p": w.IntSlider(value=p, min=0, max=3, description="padding p"),
+        "d": w.IntSlider(value=d, min=1, max=3, description="dilation d"),
+    }
+    text = w.HTML()
+    image = w.Image(format="png")
+    fig = Figure(figsize=(7.5, 3.2))
+
+    def redraw(change=None):
+        state.set(**{name: sl.value for name, sl in sliders.items()})
+        colour = "#b00" if state.floors or not state.fits else "#070"
+        text.value = f"<span style='color:{colour}'><code>{state.explain()}</code></span>"
+        fig.clear()
+        draw_coverage(state, fig.add_subplot(1, 1, 1))
+        image.value = _png(fig)
+
+    for sl in sliders.values():
+        sl.observe(redraw, names="value")
+    redraw()
+    box = w.VBox([w.HBox(list(sliders.values())[:3]), w.HBox(list(sliders.values())[3:]), text, image])
+    box.state, box.controls, box.text, box.image, box.figure = state, sliders, text, image, fig
+    return box
+
+
+def static_output_size(cases=((7, 3, 2, 0, 1), (8, 3, 2, 0, 1), (7, 3, 1, 0, 2))):
+    """The static twin: one coverage picture per ``(i, k, s, p, d)`` case (default: an exact fit,
+    a floored size, a dilated kernel).  Returns a ``matplotlib.figure.Figure``."""
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(4.0 * len(cases), 3.0))
+    axes = np.atleast_1d(fig.subplots(1, len(cases)))
+    for ax, case in zip(axes, cases):
+        draw_coverage(OutputSize(*case), ax)
+    fig.text(0.5, 0.02, "grey: zero padding · red: read by no window · dots: the taps of each window",
+             ha="center", fontsize=8)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig

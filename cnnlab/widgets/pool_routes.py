@@ -1,0 +1,354 @@
+"""Which inputs feed each pooled output, and where a gradient goes back.
+
+Five operations over the last two axes of one map ``x`` of shape ``(H, W)``, windows of
+``n × n`` cells moved by stride ``s`` (default ``s = n``; ``H_out = ⌊(H − n)/s⌋ + 1``):
+
+====================  ===========================================  ==========================================
+kind                  forward ``y[r, c]``                          backward ``∂E/∂x`` given ``δ = ∂E/∂y``
+====================  ===========================================  ==========================================
+``"max"``             max of the window                            ``δ[r, c]`` to the (first) arg-max only
+``"avg"``             mean of the window                           ``δ[r, c] / n²`` to every cell of it
+``"down"``            sum of the window (Bouvrie's ``down``)       ``up(δ)``: ``δ[r, c]`` to every cell
+``"subsample"``       ``β·down(x)[r, c] + b`` (LeNet, trainable)   ``β·up(δ)``; also ``∂E/∂β = Σ δ∘down(x)``,
+                                                                   ``∂E/∂b = Σ δ``
+``"up"``              ``x[r // n, c // n]`` (Kronecker with ones)  ``down(δ)``: each input gets the sum of its
+                                                                   ``n × n`` block
+====================  ===========================================  ==========================================
+
+``down``, ``subsample`` and ``up`` need ``s = n`` and sizes that ``n`` divides (as Bouvrie).  For
+``max`` a tie sends the gradient to the first maximum in row-major order (as ``cnnlab.maxpool2d``).
+
+* :class:`PoolRoutes` — the state (kind, window size, stride, β, b and a selected output cell),
+  with :meth:`PoolRoutes.forward`, :meth:`PoolRoutes.local_grad` (∂y[r, c]/∂x for one output)
+  and :meth:`PoolRoutes.backward`;
+* :func:`panel` — an ipywidgets panel (kind, selected output, stride, β) drawing x, y, δ and
+  ∂E/∂x into an ``Image`` widget;
+* :func:`static_pool_routes` — the static twin: one row of pictures per kind.
+"""
+import io
+from numbers import Integral, Real
+
+import numpy as np
+
+from .._validate import as_array, shape_str
+
+__all__ = ["PoolRoutes", "KINDS", "panel", "static_pool_routes", "draw_pool_routes", "DEFAULT_X", "DEFAULT_DY"]
+
+KINDS = ("max", "avg", "down", "subsample", "up")
+
+#: default input: 4×4 with a three-way tie (value 3) in the bottom-right window
+DEFAULT_X = np.array([[1, 3, 2, 0],
+                      [4, 2, 1, 5],
+                      [0, 1, 3, 3],
+                      [2, 6, 3, 1]], dtype=float)
+#: default upstream gradient δ = ∂E/∂y for a 2×2 output
+DEFAULT_DY = np.array([[1, -2],
+                       [3, 4]], dtype=float)
+
+
+def _fmt(v):
+    v = float(v)
+    if abs(v - round(v)) < 1e-9:
+        return str(int(round(v)))
+    return f"{v:.2f}".rstrip("0").rstrip(".")
+
+
+class PoolRoutes:
+    """State of the routing picture.
+
+    Inputs:
+    - x: input map, array of shape (H, W) (for ``kind="up"``, the small map)
+    - kind: one of ``KINDS``
+    - size: window side n (>= 1); for ``"up"``, the expansion factor
+    - stride: window step s (>= 1), default n; only ``"max"``/``"avg"`` accept s != n
+    - beta, bias: LeNet's trainable coefficient and bias (``"subsample"`` only)
+    - dy: upstream gradient δ = ∂E/∂y, shape ``out_shape`` (default: ``DEFAULT_DY`` when it
+      fits, else ones)
+
+    The selected output cell is ``(row, col)``; move it with :meth:`select`.
+    """
+
+    def __init__(self, x=DEFAULT_X, kind="max", size=2, stride=None, beta=0.5, bias=0.0, dy=None):
+        self.x = as_array(x, "x", ndim=2).astype(np.float64)
+        if 0 in self.x.shape:
+            raise ValueError(f"x must not be empty; got shape {shape_str(self.x.shape)}")
+        for name, v in (("beta", beta), ("bias", bias)):
+            if not isinstance(v, Real) or isinstance(v, bool):
+                raise TypeError(f"{name} must be a real number; got {v!r}")
+        self.beta, self.bias = float(beta), float(bias)
+        self.row = self.col = 0
+        self._dy_given = dy
+        self.configure(kind, size, stride)
+
+    # -- controls -----------------------------------------------------------------------------
+    def configure(self, kind=None, size=None, stride=None):
+        """Change kind, window size and stride together (stride None means = size)."""
+        kind = getattr(self, "kind", "max") if kind is None else kind
+        size = getattr(self, "size", 2) if size is None else size
+        if not isinstance(kind, str) or kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}; got {kind!r}")
+        if not isinstance(size, Integral) or isinstance(size, bool) or size < 1:
+            raise ValueError(f"size must be an int >= 1; got {size!r}")
+        stride = size if stride is None else stride
+        if not isinstance(stride, Integral) or isinstance(stride, bool) or stride < 1:
+            raise ValueError(f"stride must be an int >= 1; got {stride!r}")
+        H, W = self.x.shape
+        if kind in ("down", "subsample", "up"):
+            if stride != size:
+                raise ValueError(f"stride must equal size for kind={kind!r} (non-overlapping blocks); "
+                                 f"got size={size}, stride={stride}")
+            if kind != "up" and (H % size or W % size):
+                raise ValueError(f"for kind={kind!r} the window size must divide the input: x has shape "
+                                 f"{shape_str(self.x.shape)}, size={size}")
+        elif size > H or size > W:
+            raise ValueError(f"size={size} is larger than x of shape {shape_str(self.x.shape)}")
+        self.kind, self.size, self.stride = kind, int(size), int(stride)
+        if kind == "up":
+            self.out_shape = (H * size, W * size)
+        else:
+            self.out_shape = ((H - size) // stride + 1, (W - size) // stride + 1)
+        self.row = min(self.row, self.out_shape[0] - 1)
+        self.col = min(self.col, self.out_shape[1] - 1)
+        self._set_dy(self._dy_given)
+
+    def _set_dy(self, dy):
+        if dy is None:
+            dy = DEFAULT_DY if DEFAULT_DY.shape == self.out_shape else np.ones(self.out_shape)
+        dy = as_array(dy, "dy", ndim=2).astype(np.float64)
+        if dy.shape != self.out_shape:
+            raise ValueError(f"dy must have the output's shape {shape_str(self.out_shape)}; got {shape_str(dy.shape)}")
+        self.dy = dy
+
+    def set_dy(self, dy):
+        """Set the upstream gradient δ (shape ``out_shape``)."""
+        self._dy_given = dy
+        self._set_dy(dy)
+
+    def set_kind(self, kind):
+        """Switch operation; the stride is reset to the window size."""
+        self.configure(kind, self.size, None)
+
+    def set_beta(self, beta):
+        self.beta = float(beta)
+
+    def select(self, row, col):
+        """Select output cell (row, col) — the one whose routes are highlighted."""
+        Ho, Wo = self.out_shape
+        if not (0 <= row < Ho and 0 <= col < Wo):
+            raise ValueError(f"(row, col) must lie in the output of shape ({Ho}, {Wo}); got ({row}, {col})")
+        self.row, self.col = int(row), int(col)
+
+    # -- the operation ------------------------------------------------------------------------
+    def window_cells(self, row=None, col=None):
+        """Input cells (i, j) read by output (row, col), in row-major order."""
+        row = self.row if row is None else row
+        col = self.col if col is None else col
+        n, s = self.size, self.stride
+        if self.kind == "up":
+            return [(row // n, col // n)]
+        return [(row * s + a, col * s + b) for a in range(n) for b in range(n)]
+
+    def local_grad(self, row=None, col=None):
+        """∂y[row, col] / ∂x, an array of x's shape: which inputs the output depends on, and how."""
+        g = np.zeros(self.x.shape)
+        cells = self.window_cells(row, col)
+        if self.kind == "max":
+            vals = [self.x[c] for c in cells]
+            g[cells[int(np.argmax(vals))]] = 1.0  # np.argmax returns the first maximum
+        else:
+            weight = {"avg": 1.0 / self.size ** 2, "down": 1.0, "subsample": self.beta, "up": 1.0}[self.kind]
+            for c in cells:
+                g[c] += weight
+        return g
+
+    def forward(self):
+        """The output y, shape ``out_shape``."""
+        Ho, Wo = self.out_shape
+        y = np.empty(self.out_shape)
+        for r in range(Ho):
+            for c in range(Wo):
+                vals = np.array([self.x[cell] for cell in self.window_cells(r, c)])
+                if self.kind == "max":
+                    y[r, c] = vals.max()
+                elif self.kind == "avg":
+                    y[r, c] = vals.mean()
+                elif self.kind == "down":
+                    y[r, c] = vals.sum()
+                elif self.kind == "subsample":
+                    y[r, c] = self.beta * vals.sum() + self.bias
+                else:  # up
+                    y[r, c] = vals[0]
+        return y
+
+    def backward(self, dy=None):
+        """∂E/∂x = Σ_{r,c} δ[r, c] · ∂y[r, c]/∂x for δ = ``dy`` (default: the stored δ)."""
+        dy = self.dy if dy is None else as_array(dy, "dy", ndim=2)
+        if dy.shape != self.out_shape:
+            raise ValueError(f"dy must have shape {shape_str(self.out_shape)}; got {shape_str(dy.shape)}")
+        dx = np.zeros(self.x.shape)
+        for r in range(self.out_shape[0]):
+            for c in range(self.out_shape[1]):
+                dx += dy[r, c] * self.local_grad(r, c)
+        return dx
+
+    def param_grads(self, dy=None):
+        """For ``"subsample"``: ``(∂E/∂β, ∂E/∂b) = (Σ δ∘down(x), Σ δ)``; None for other kinds."""
+        if self.kind != "subsample":
+            return None
+        dy = self.dy if dy is None else as_array(dy, "dy", ndim=2)
+        n = self.size
+        H, W = self.x.shape
+        down = self.x.reshape(H // n, n, W // n, n).sum(axis=(1, 3))
+        return float((dy * down).sum()), float(dy.sum())
+
+    def describe(self):
+        """One line on the selected output: its formula and where its gradient goes."""
+        r, c = self.row, self.col
+        cells = self.window_cells()
+        g = self.local_grad()
+        names = ", ".join(f"x[{i},{j}]" for i, j in cells)
+        dest = ", ".join(f"x[{i},{j}] gets {_fmt(self.dy[r, c] * g[i, j])}" for i, j in cells if g[i, j] != 0)
+        y = self.forward()[r, c]
+        what = {"max": f"max({names})", "avg": f"mean({names})", "down": f"sum({names})",
+                "subsample": f"{_fmt(self.beta)}·sum({names}) + {_fmt(self.bias)}", "up": names}[self.kind]
+        return f"y[{r},{c}] = {what} = {_fmt(y)};  δ[{r},{c}] = {_fmt(self.dy[r, c])} goes back: {dest}"
+
+
+# ---------------------------------------------------------------------------------------------
+# drawing
+# ---------------------------------------------------------------------------------------------
+def _grid(ax, a, title, colors=None, fontsize=9, bold=None):
+    h, w = a.shape
+    face = np.ones((h, w, 3)) if colors is None else colors
+    ax.imshow(face, interpolation="nearest", extent=(-0.5, w - 0.5, h - 0.5, -0.5))
+    for i in range(h):
+        for j in range(w):
+            weight = "bold" if bold is not None and bold[i, j] else "normal"
+            ax.text(j, i, _fmt(a[i, j]), ha="center", va="center", fontsize=fontsize, fontweight=weight)
+    ax.set_xticks(np.arange(-0.5, w, 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, h, 1), minor=True)
+    ax.grid(which="minor", color="0.6", linewidth=0.6)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    ax.set_xlim(-0.5, w - 0.5)
+    ax.set_ylim(h - 0.5, -0.5)
+    ax.set_title(title, fontsize=fontsize + 1)
+
+
+_OPNAME = {"max": "max pooling", "avg": "average pooling", "down": "down(x)  (block sums)",
+           "subsample": "β·down(x) + b", "up": "up(x)  (copy into blocks)"}
+
+
+def draw_pool_routes(state, axes=None, fig=None, fontsize=9):
+    """Draw x (window of the selected output shaded, cells it depends on in bold), y (selected
+    cell shaded), δ and ∂E/∂x (cells that receive the selected δ shaded) on four axes."""
+    from matplotlib.figure import Figure
+    if axes is None:
+        if fig is None:
+            fig = Figure(figsize=(10.0, 3.0))
+        fig.clear()
+        axes = fig.subplots(1, 4)
+    ax_x, ax_y, ax_dy, ax_dx = axes
+    g = state.local_grad()
+    xcol = np.ones(state.x.shape + (3,))
+    for cell in state.window_cells():
+        xcol[cell] = (1.0, 0.88, 0.7)
+    xcol[g != 0] = (1.0, 0.7, 0.55)
+    _grid(ax_x, state.x, "input x", xcol, fontsize, bold=g != 0)
+    ycol = np.ones(state.out_shape + (3,))
+    ycol[state.row, state.col] = (1.0, 0.7, 0.55)
+    _grid(ax_y, state.forward(), f"y = {_OPNAME[state.kind]}", ycol, fontsize)
+    dcol = np.ones(state.out_shape + (3,))
+    dcol[state.row, state.col] = (0.7, 0.82, 1.0)
+    _grid(ax_dy, state.dy, "δ = ∂E/∂y (given)", dcol, fontsize)
+    gcol = np.ones(state.x.shape + (3,))
+    gcol[g != 0] = (0.7, 0.82, 1.0)
+    _grid(ax_dx, state.backward(), "∂E/∂x (routed back)", gcol, fontsize, bold=g != 0)
+    return axes
+
+
+def _png(fig, dpi=72):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def panel(x=DEFAULT_X, kind="max", size=2, beta=0.5, bias=0.0):
+    """The live widget.  Returns an ``ipywidgets.VBox`` with attributes ``.state``
+    (:class:`PoolRoutes`), ``.controls`` (dict: "kind" Dropdown, "output" IntSlider over the
+    output cells in reading order, "stride" IntSlider (max/avg only), "beta" FloatSlider),
+    ``.text`` (HTML widget) and ``.image`` (PNG of the four pictures)."""
+    import ipywidgets as w
+    from matplotlib.figure import Figure
+
+    state = PoolRoutes(x, kind=kind, size=size, beta=beta, bias=bias)
+    c_kind = w.Dropdown(options=list(KINDS), value=kind, description="operation")
+    c_out = w.IntSlider(value=0, min=0, max=state.out_shape[0] * state.out_shape[1] - 1, description="output cell")
+    c_stride = w.IntSlider(value=state.stride, min=1, max=size, description="stride",
+                           disabled=kind not in ("max", "avg"))
+    c_beta = w.FloatSlider(value=beta, min=-2.0, max=2.0, step=0.25, description="β",
+                           disabled=kind != "subsample")
+    text = w.HTML()
+    image = w.Image(format="png")
+    fig = Figure(figsize=(10.0, 3.0))
+
+    def redraw():
+        draw_pool_routes(state, fig=fig)
+        image.value = _png(fig)
+        extra = ""
+        if state.kind == "subsample":
+            dbeta, db = state.param_grads()
+            extra = f"<br><code>∂E/∂β = Σ δ∘down(x) = {_fmt(dbeta)},  ∂E/∂b = Σ δ = {_fmt(db)}</code>"
+        text.value = f"<code>{state.describe()}</code>{extra}"
+
+    def on_config(change=None):
+        k = c_kind.value
+        c_stride.disabled = k not in ("max", "avg")
+        c_beta.disabled = k != "subsample"
+        if c_stride.disabled and c_stride.value != state.size:
+            c_stride.value = state.size  # fires on_config again with a valid stride
+            return
+        state.configure(k, state.size, c_stride.value)
+        c_out.max = state.out_shape[0] * state.out_shape[1] - 1
+        c_out.value = min(c_out.value, c_out.max)
+        state.select(*divmod(c_out.value, state.out_shape[1]))
+        redraw()
+
+    def on_out(change):
+        state.select(*divmod(change["new"], state.out_shape[1]))
+        redraw()
+
+    def on_beta(change):
+        state.set_beta(change["new"])
+        redraw()
+
+    c_kind.observe(on_config, names="value")
+    c_stride.observe(on_config, names="value")
+    c_out.observe(on_out, names="value")
+    c_beta.observe(on_beta, names="value")
+    redraw()
+    box = w.VBox([w.HBox([c_kind, c_out]), w.HBox([c_stride, c_beta]), image, text])
+    box.state, box.image, box.text, box.figure = state, image, text, fig
+    box.controls = {"kind": c_kind, "output": c_out, "stride": c_stride, "beta": c_beta}
+    return box
+
+
+def static_pool_routes(x=DEFAULT_X, kinds=("max", "avg", "subsample"), row=1, col=1, beta=0.5):
+    """The static twin: one row per kind (x, y, δ, ∂E/∂x) with output cell (row, col) selected,
+    plus a last row for ``up`` on a 2×2 residual.  Returns a ``matplotlib.figure.Figure``."""
+    from matplotlib.figure import Figure
+    rows = len(kinds) + 1
+    fig = Figure(figsize=(8.4, 2.25 * rows))
+    axes = fig.subplots(rows, 4)
+    for r, kind in enumerate(kinds):
+        st = PoolRoutes(x, kind=kind, beta=beta)
+        st.select(row, col)
+        draw_pool_routes(st, axes=axes[r], fontsize=8)
+        axes[r, 0].set_ylabel(kind, fontsize=10)
+        axes[r, 1].set_title(f"y = {_OPNAME[kind]}", fontsize=9)
+    st = PoolRoutes(DEFAULT_DY, kind="up", dy=np.arange(16.0).reshape(4, 4) % 3)
+    st.select(2 * row, 2 * col)
+    draw_pool_routes(st, axes=axes[-1], fontsize=8)
+    axes[-1, 0].set_ylabel("up", fontsize=10)
+    fig.suptitle(f"orange: what output ({row},{col}) reads; blue: where its δ goes back", fontsize=10)
+    fig.tight_layout()
+    return fig
