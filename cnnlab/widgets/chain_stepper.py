@@ -1,0 +1,241 @@
+"""Step backwards through the q3 chain for one weight (chapter 8).
+
+Pick a layer, a filter, an input channel and a weight position; then step from the loss back to
+that weight's gradient: max-pool switches → ReLU mask → (for layer 1: the full convolution with
+W², then switches and mask again) → the products of input and residual whose sum is the gradient.
+
+- :class:`ChainStepper` — the state (pure NumPy; tests drive it without a kernel).
+- :func:`panel` — an ipywidgets panel around it; the figure is rendered into an ``Image`` widget,
+  so the last picture also shows on a static page.
+- :func:`static_chain_stepper` — the static twin: every step for one weight of each layer.
+"""
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..chain import Q3Chain, q3_input, weight_grad_terms
+
+__all__ = ["ChainStepper", "Step", "panel", "static_chain_stepper", "mosaic"]
+
+
+@dataclass
+class Step:
+    """One picture of the backward walk.
+
+    - title: short name; formula: the formula that produced ``data`` (LaTeX-free text)
+    - data: 2-D array shown; marks: boolean array of the same shape (switches or mask) or None
+    - value: a number shown under the picture (e.g. the gradient) or None
+    """
+    title: str
+    formula: str
+    data: np.ndarray
+    marks: np.ndarray = None
+    value: float = None
+
+
+def mosaic(maps, ncols=5):
+    """Tile a stack of maps (n, h, w) into one 2-D array, NaN-separated (for a single imshow)."""
+    maps = np.asarray(maps, dtype=float)
+    n, h, w = maps.shape
+    nrows = -(-n // ncols)
+    out = np.full((nrows * (h + 1) - 1, ncols * (w + 1) - 1), np.nan)
+    for k in range(n):
+        r, c = divmod(k, ncols)
+        out[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = maps[k]
+    return out
+
+
+class ChainStepper:
+    """State of the chain stepper.
+
+    Inputs to the constructor:
+    - seed: parameters of the q3 network (:func:`cnnlab.chain.init_q3_params`)
+    - digit: index of the scikit-learn digit used as input; a target t ~ N(0, 0.1²) of shape
+      (10, 5, 5) (seed ``seed + 1``) defines ``E = ½ Σ (p² − t)²``
+
+    Controls (attributes a test or a slider sets): ``layer`` (1 or 2), ``filt``, ``chan``,
+    ``p``, ``q`` (the weight W^layer[filt, chan, p, q]) and ``step`` (index into :meth:`steps`).
+    Out-of-range values are clipped by :meth:`set`.
+    """
+
+    def __init__(self, seed=0, digit=3):
+        self.net = Q3Chain(seed=seed)
+        self.x, self.label = q3_input(digit, jitter=0.01)
+        self.target = np.random.default_rng(seed + 1).normal(0.0, 0.1, size=(10, 5, 5))
+        self.E, self.trace, self.grads = self.net.loss_and_grads(self.x, self.target)
+        self.layer, self.filt, self.chan, self.p, self.q, self.step = 2, 0, 0, 0, 0, 0
+
+    # ranges of the controls for the current layer
+    def limits(self):
+        """Dict of the largest allowed value of each control for the current layer."""
+        if self.layer == 2:
+            F, C, kh, kw = self.net.params["W2"].shape
+        else:
+            F, C, kh, kw = self.net.params["W1"].shape
+        return {"filt": F - 1, "chan": C - 1, "p": kh - 1, "q": kw - 1, "step": (4 if self.layer == 2 else 5) - 1}
+
+    def set(self, **controls):
+        """Set controls (layer, filt, chan, p, q, step), clipping each to its range."""
+        if "layer" in controls:
+            if controls["layer"] not in (1, 2):
+                raise ValueError(f"layer must be 1 or 2; got {controls['layer']!r}")
+            self.layer = controls.pop("layer")
+        for key, v in controls.items():
+            if key not in ("filt", "chan", "p", "q", "step"):
+                raise ValueError(f"unknown control {key!r}; expected layer, filt, chan, p, q or step")
+            setattr(self, key, int(v))
+        lim = self.limits()
+        for key, hi in lim.items():
+            setattr(self, key, min(max(getattr(self, key), 0), hi))
+        return self
+
+    def weight_name(self):
+        return f"W{self.layer}[{self.filt},{self.chan},{self.p},{self.q}]"
+
+    def gradient(self):
+        """∂E/∂W for the chosen weight, from the backward pass."""
+        dW = self.grads.dW2 if self.layer == 2 else self.grads.dW1
+        return float(dW[self.filt, self.chan, self.p, self.q])
+
+    def steps(self):
+        """The list of :class:`Step` from the loss back to the chosen weight."""
+        tr, g = self.trace, self.grads
+        f, c = self.filt, self.chan
+        if self.layer == 2:
+            return [
+                Step(f"∂E/∂p² of map {f}", "p² − t  (from E = ½Σ(p² − t)²)", g.dp2[f]),
+                Step(f"∂E/∂r² of map {f}", "switch ∘ up(∂E/∂p²): routed to each window's winner",
+                     g.dr2[f], tr.switch2[f]),
+                Step(f"δ² of map {f}", "mask ∘ ∂E/∂r²  (ReLU′ = 1 where u² > 0)", g.delta2[f],
+                     tr.mask2[f]),
+                Step(f"p¹_{c}[i+{self.p}, j+{self.q}] · δ²_{f}[i, j]",
+                     "sum of these products = ∂E/∂" + self.weight_name(),
+                     weight_grad_terms(tr.p1, g.delta2, f, c, self.p, self.q), value=self.gradient()),
+            ]
+        return [
+            Step("δ², all 10 maps", "from the layer-2 steps (switches, then ReLU mask)", mosaic(g.delta2),
+                 mosaic(tr.mask2) > 0.5),
+            Step(f"∂E/∂p¹ of map {f}", f"Σ_k δ²_k * W²[k,{f}]  (full convolution)", g.dp1[f]),
+            Step(f"∂E/∂r¹ of map {f}", "switch ∘ up(∂E/∂p¹)", g.dr1[f], tr.switch1[f]),
+            Step(f"δ¹ of map {f}", "mask ∘ ∂E/∂r¹", g.delta1[f], tr.mask1[f]),
+            Step(f"x[i+{self.p}, j+{self.q}] · δ¹_{f}[i, j]", "sum of these products = ∂E/∂" + self.weight_name(),
+                 weight_grad_terms(tr.x, g.delta1, f, c, self.p, self.q), value=self.gradient()),
+        ]
+
+    def current(self):
+        """The :class:`Step` selected by ``step``."""
+        s = self.steps()
+        return s[min(self.step, len(s) - 1)]
+
+    def draw(self, ax):
+        """Draw the current step on a Matplotlib axes; returns the image artist."""
+        return _draw_step(ax, self.current())
+
+
+def _draw_step(ax, st):
+    data = st.data
+    lim = np.nanmax(np.abs(data)) if np.isfinite(data).any() else 1.0
+    lim = lim if lim > 0 else 1.0
+    im = ax.imshow(data, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
+    if st.marks is not None:
+        ii, jj = np.nonzero(st.marks)
+        if len(ii) <= 400:
+            ax.scatter(jj, ii, s=4, c="k", marker="s", linewidths=0)
+    ax.set_title(st.title, fontsize=8)
+    label = st.formula if st.value is None else f"{st.formula}\n= {st.value:.4f}"
+    ax.set_xlabel(label, fontsize=7)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return im
+
+
+def _figure(figsize):
+    from matplotlib.figure import Figure  # not pyplot: the panel must not display it twice
+    return Figure(figsize=figsize)
+
+
+def panel(stepper=None):
+    """The live panel: dropdown for the layer, sliders for filter, channel, p, q and step.
+
+    Returns a ``ipywidgets.VBox`` with extra attributes ``.stepper`` (the state), ``.controls``
+    (dict of the widgets), ``.figure`` (the Matplotlib figure) and ``.image`` (the ``Image``
+    widget holding the PNG).
+    """
+    import ipywidgets as W
+
+    st = stepper if stepper is not None else ChainStepper()
+    lim = st.limits()
+    controls = {
+        "layer": W.Dropdown(options=[("layer 2 (W²)", 2), ("layer 1 (W¹)", 1)], value=st.layer,
+                            description="layer"),
+        "filt": W.IntSlider(value=st.filt, min=0, max=lim["filt"], description="filter"),
+        "chan": W.IntSlider(value=st.chan, min=0, max=lim["chan"], description="channel"),
+        "p": W.IntSlider(value=st.p, min=0, max=lim["p"], description="row p"),
+        "q": W.IntSlider(value=st.q, min=0, max=lim["q"], description="col q"),
+        "step": W.IntSlider(value=st.step, min=0, max=lim["step"], description="step back"),
+    }
+    fig = _figure((4.2, 4.0))
+    image = W.Image(format="png")
+    text = W.HTML()
+
+    def redraw():
+        fig.clear()
+        ax = fig.add_subplot(1, 1, 1)
+        im = st.draw(ax)
+        fig.colorbar(im, ax=ax, shrink=0.8)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=80)
+        image.value = buf.getvalue()
+        n = len(st.steps())
+        text.value = (f"<b>{st.weight_name()}</b>: step {st.step + 1} of {n}; "
+                      f"∂E/∂W = {st.gradient():.5f} (E = {st.E:.4f})")
+
+    def on_change(change):
+        key = change["owner"]._cnn_key
+        st.set(**{key: change["new"]})
+        lim = st.limits()
+        for k, w in controls.items():
+            if k != "layer":
+                w.max = lim[k]
+                w.value = getattr(st, k)
+        redraw()
+
+    for k, w in controls.items():
+        w._cnn_key = k
+        w.observe(on_change, names="value")
+    redraw()
+    box = W.VBox([W.HBox([controls["layer"], controls["filt"], controls["chan"]]),
+                  W.HBox([controls["p"], controls["q"], controls["step"]]), text, image])
+    box.stepper, box.controls, box.figure, box.image = st, controls, fig, image
+    return box
+
+
+def static_chain_stepper(stepper=None, layer2=(0, 0, 0, 0), layer1=(0, 0, 1, 1)):
+    """Static twin: every step for one weight of layer 2 (top row) and one of layer 1 (bottom).
+
+    Inputs:
+    - layer2, layer1: (filter, channel, p, q) of the weight shown in each row
+
+    Returns a Matplotlib figure (pyplot-managed, so a notebook shows it once).
+    """
+    import matplotlib.pyplot as plt
+
+    st = stepper if stepper is not None else ChainStepper()
+    fig, axes = plt.subplots(2, 5, figsize=(13, 6))
+    for row, (layer, (f, c, p, q)) in enumerate(((2, layer2), (1, layer1))):
+        st.set(layer=layer, filt=f, chan=c, p=p, q=q, step=0)
+        steps = st.steps()
+        for k in range(5):
+            ax = axes[row, k]
+            if k < len(steps):
+                _draw_step(ax, steps[k])
+            else:
+                ax.axis("off")
+                ax.text(0.5, 0.5, f"{st.weight_name()}\n∂E/∂W = {st.gradient():.4f}",
+                        ha="center", va="center", fontsize=10, transform=ax.transAxes)
+    fig.suptitle("Backwards through the chain: loss → switches → ReLU mask → (layer 1: full "
+                 "convolution with W², switches, mask) → products summed into ∂E/∂W", fontsize=10)
+    fig.tight_layout()
+    return fig
