@@ -453,7 +453,7 @@ class Conv2D(Layer):
         if self.connections is not None:
             n_conn = int(self.connections.sum())
             s = f"{kh}·{kw}·{n_conn}" + (f" + {F}" if self.use_bias else "")
-            return f"{s} = {self.count_params()}  ({n_conn} of {C}·{F} map pairs connected)"
+            return f"{s} = {self.count_params()}  (table: {n_conn} of {C * F} map pairs)"
         if self.use_bias:
             return f"({kh}·{kw}·{C}{b})·{F} = {self.count_params()}"
         return f"{kh}·{kw}·{C}·{F} = {self.count_params()}"
