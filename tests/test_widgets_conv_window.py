@@ -1,0 +1,124 @@
+"""The sliding-window widget: its state and panel against SciPy's correlate2d/convolve2d."""
+import numpy as np
+import pytest
+from scipy import signal
+
+from cnnlab.widgets import conv_window as cw
+
+pytest.importorskip("ipywidgets")
+
+
+def _reference(x, k, padding, stride, flip=False):
+    """Independent: pad with NumPy, full-stride SciPy 'valid' correlation, then subsample."""
+    kh, kw = k.shape
+    if padding == "same":
+        pads = ((kh - 1) // 2, kh - 1 - (kh - 1) // 2), ((kw - 1) // 2, kw - 1 - (kw - 1) // 2)
+    elif padding == "full":
+        pads = ((kh - 1, kh - 1), (kw - 1, kw - 1))
+    elif padding == "valid":
+        pads = ((0, 0), (0, 0))
+    else:
+        pads = ((padding, padding), (padding, padding))
+    xp = np.pad(x, pads)
+    op = signal.convolve2d if flip else signal.correlate2d
+    return op(xp, k, mode="valid")[::stride, ::stride]
+
+
+def test_default_valid_matches_scipy_and_hand_value():
+    s = cw.ConvWindow()
+    np.testing.assert_allclose(s.output(), signal.correlate2d(cw.DEFAULT_X, cw.DEFAULT_K, "valid"))
+    # y[0,0] by hand: 0·1+1·0+2·(−1) + 0·2+2·0+3·(−1) + 1·1+3·0+4·0 = −4
+    assert s.value(0, 0) == -4
+    assert s.equation().endswith("= -4   (x ⋆ w)")
+
+
+@pytest.mark.parametrize("padding", ["valid", "same", "full", 1, 2])
+@pytest.mark.parametrize("stride", [1, 2, 3])
+@pytest.mark.parametrize("flip", [False, True])
+@pytest.mark.parametrize("kshape", [(3, 3), (2, 2), (2, 3)])
+def test_output_matches_reference(padding, stride, flip, kshape):
+    rng = np.random.default_rng(0)
+    x = rng.integers(-3, 4, size=(6, 7)).astype(float)
+    k = rng.integers(-2, 3, size=kshape).astype(float)
+    if padding == "same" and stride > 1:
+        with pytest.raises(ValueError, match="stride"):
+            cw.ConvWindow(x, k, padding=padding, stride=stride)
+        return
+    s = cw.ConvWindow(x, k, padding=padding, stride=stride, flip=flip)
+    ref = _reference(x, k, padding, stride, flip)
+    assert s.out_shape == ref.shape
+    np.testing.assert_allclose(s.output(), ref)
+
+
+def test_same_even_kernel_matches_scipy_correlate_offset():
+    # Keras-style 'same' (extra zero row/col at bottom/right) for a 2x2 kernel, cross-correlation
+    x = np.arange(16.0).reshape(4, 4)
+    k = np.array([[1.0, 2.0], [3.0, 4.0]])
+    s = cw.ConvWindow(x, k, padding="same")
+    # by hand: y[3,3] sees x[3,3] and three padding zeros -> 15*1
+    assert s.value(3, 3) == 15.0
+    assert s.pads == (0, 1, 0, 1)
+
+
+def test_moving_window_and_products():
+    s = cw.ConvWindow()
+    s.move_to(1, 2)
+    np.testing.assert_array_equal(s.window(), cw.DEFAULT_X[1:4, 2:5])
+    np.testing.assert_array_equal(s.products(), cw.DEFAULT_X[1:4, 2:5] * cw.DEFAULT_K)
+    s.step()  # wraps to the next row
+    assert (s.row, s.col) == (2, 0)
+    s.set_index(8)
+    s.step()
+    assert s.index == 0
+    so_far = cw.ConvWindow()
+    so_far.set_index(4)
+    y = so_far.output_so_far()
+    assert np.isnan(y.ravel()[5:]).all() and not np.isnan(y.ravel()[:5]).any()
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="x must be 2-D"):
+        cw.ConvWindow(np.zeros((2, 3, 3)))
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        cw.ConvWindow(np.zeros((2, 2)), np.ones((3, 3)))
+    with pytest.raises(ValueError, match="position"):
+        cw.ConvWindow().move_to(3, 0)
+    with pytest.raises(ValueError, match="stride"):
+        cw.ConvWindow(stride=0)
+
+
+def test_panel_moves_window_and_redraws():
+    box = cw.panel()
+    before = box.image.value
+    box.controls["position"].value = 4
+    assert (box.state.row, box.state.col) == (1, 1)
+    ref = signal.correlate2d(cw.DEFAULT_X, cw.DEFAULT_K, "valid")
+    assert f"= {int(ref[1, 1])}   (x ⋆ w)" in box.text.value
+    assert box.image.value != before
+
+
+def test_panel_flip_gives_convolution():
+    box = cw.panel()
+    box.controls["flip"].value = True
+    np.testing.assert_allclose(box.state.output(), signal.convolve2d(cw.DEFAULT_X, cw.DEFAULT_K, "valid"))
+    assert "(x * w)" in box.text.value
+
+
+def test_panel_padding_and_stride_change_output_and_slider_range():
+    box = cw.panel()
+    box.controls["padding"].value = "full"
+    assert box.state.out_shape == (7, 7)
+    assert box.controls["position"].max == 48
+    box.controls["stride"].value = 2
+    assert box.state.out_shape == (4, 4)
+    np.testing.assert_allclose(box.state.output(), _reference(cw.DEFAULT_X, cw.DEFAULT_K, "full", 2))
+    # 'same' forces stride 1
+    box.controls["padding"].value = "same"
+    assert box.controls["stride"].value == 1 and box.state.out_shape == (5, 5)
+
+
+def test_static_twin_has_one_panel_per_position():
+    fig = cw.static_conv_window()
+    titled = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    ref = signal.correlate2d(cw.DEFAULT_X, cw.DEFAULT_K, "valid")
+    assert titled[:9] == [f"y[{i},{j}] = {int(ref[i, j])}" for i in range(3) for j in range(3)]
