@@ -51,8 +51,8 @@ class ChainStepper:
 
     Inputs to the constructor:
     - seed: parameters of the q3 network (:func:`cnnlab.chain.init_q3_params`)
-    - digit: index of the scikit-learn digit used as input; a target t ~ N(0, 0.1²) of shape
-      (10, 5, 5) (seed ``seed + 1``) defines ``E = ½ Σ (p² − t)²``
+    - digit: index of the scikit-learn digit used as input; a target t ~ U(0, 1) of shape
+      (10, 5, 5) (seed ``seed + 1``, about the size of the outputs) defines ``E = ½ Σ (p² − t)²``
 
     Controls (attributes a test or a slider sets): ``layer`` (1 or 2), ``filt``, ``chan``,
     ``p``, ``q`` (the weight W^layer[filt, chan, p, q]) and ``step`` (index into :meth:`steps`).
@@ -62,7 +62,7 @@ class ChainStepper:
     def __init__(self, seed=0, digit=3):
         self.net = Q3Chain(seed=seed)
         self.x, self.label = q3_input(digit, jitter=0.01)
-        self.target = np.random.default_rng(seed + 1).normal(0.0, 0.1, size=(10, 5, 5))
+        self.target = np.random.default_rng(seed + 1).uniform(0.0, 1.0, size=(10, 5, 5))
         self.E, self.trace, self.grads = self.net.loss_and_grads(self.x, self.target)
         self.layer, self.filt, self.chan, self.p, self.q, self.step = 2, 0, 0, 0, 0, 0
 
@@ -105,9 +105,9 @@ class ChainStepper:
         if self.layer == 2:
             return [
                 Step(f"∂E/∂p² of map {f}", "p² − t  (from E = ½Σ(p² − t)²)", g.dp2[f]),
-                Step(f"∂E/∂r² of map {f}", "switch ∘ up(∂E/∂p²): routed to each window's winner",
+                Step(f"∂E/∂r² of map {f}", "switch ∘ up(∂E/∂p²)  (dots: winners)",
                      g.dr2[f], tr.switch2[f]),
-                Step(f"δ² of map {f}", "mask ∘ ∂E/∂r²  (ReLU′ = 1 where u² > 0)", g.delta2[f],
+                Step(f"δ² of map {f}", "mask ∘ ∂E/∂r²  (dots: u² > 0)", g.delta2[f],
                      tr.mask2[f]),
                 Step(f"p¹_{c}[i+{self.p}, j+{self.q}] · δ²_{f}[i, j]",
                      "sum of these products = ∂E/∂" + self.weight_name(),
@@ -117,7 +117,7 @@ class ChainStepper:
             Step("δ², all 10 maps", "from the layer-2 steps (switches, then ReLU mask)", mosaic(g.delta2),
                  mosaic(tr.mask2) > 0.5),
             Step(f"∂E/∂p¹ of map {f}", f"Σ_k δ²_k * W²[k,{f}]  (full convolution)", g.dp1[f]),
-            Step(f"∂E/∂r¹ of map {f}", "switch ∘ up(∂E/∂p¹)", g.dr1[f], tr.switch1[f]),
+            Step(f"∂E/∂r¹ of map {f}", "switch ∘ up(∂E/∂p¹)  (dots: winners)", g.dr1[f], tr.switch1[f]),
             Step(f"δ¹ of map {f}", "mask ∘ ∂E/∂r¹", g.delta1[f], tr.mask1[f]),
             Step(f"x[i+{self.p}, j+{self.q}] · δ¹_{f}[i, j]", "sum of these products = ∂E/∂" + self.weight_name(),
                  weight_grad_terms(tr.x, g.delta1, f, c, self.p, self.q), value=self.gradient()),
@@ -223,7 +223,7 @@ def static_chain_stepper(stepper=None, layer2=(0, 0, 0, 0), layer1=(0, 0, 1, 1))
     import matplotlib.pyplot as plt
 
     st = stepper if stepper is not None else ChainStepper()
-    fig, axes = plt.subplots(2, 5, figsize=(13, 6))
+    fig, axes = plt.subplots(2, 5, figsize=(13, 6.8))
     for row, (layer, (f, c, p, q)) in enumerate(((2, layer2), (1, layer1))):
         st.set(layer=layer, filt=f, chan=c, p=p, q=q, step=0)
         steps = st.steps()
@@ -236,6 +236,8 @@ def static_chain_stepper(stepper=None, layer2=(0, 0, 0, 0), layer1=(0, 0, 1, 1))
                 ax.text(0.5, 0.5, f"{st.weight_name()}\n∂E/∂W = {st.gradient():.4f}",
                         ha="center", va="center", fontsize=10, transform=ax.transAxes)
     fig.suptitle("Backwards through the chain: loss → switches → ReLU mask → (layer 1: full "
-                 "convolution with W², switches, mask) → products summed into ∂E/∂W", fontsize=10)
+                 "convolution with W², switches, mask) → products summed into ∂E/∂W\n"
+                 "top row: a weight of layer 2; bottom row: a weight of layer 1; red > 0 > blue",
+                 fontsize=10)
     fig.tight_layout()
     return fig
