@@ -1,0 +1,107 @@
+"""cnnlab.pool: hand-worked examples, finite differences, the tie rule, the explicit loops."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cnnlab.gradcheck import numerical_gradient_array, rel_error
+from cnnlab.naive import maxpool2d_backward_naive, maxpool2d_naive
+from cnnlab.pool import avgpool2d, avgpool2d_backward, maxpool2d, maxpool2d_backward, pool_output_shape
+
+
+def test_maxpool_hand_example():
+    x = np.array([[1, 3, 2, 0], [5, 4, 1, 1], [0, 0, 7, 8], [2, 9, 6, 5]], dtype=float)
+    np.testing.assert_array_equal(maxpool2d(x, 2), [[5, 2], [9, 8]])
+    np.testing.assert_array_equal(avgpool2d(x, 2), [[13 / 4, 4 / 4], [11 / 4, 26 / 4]])
+    dx = maxpool2d_backward(np.array([[10.0, 20.0], [30.0, 40.0]]), x, 2)
+    expected = np.zeros((4, 4))
+    expected[1, 0], expected[0, 2], expected[3, 1], expected[2, 3] = 10, 20, 30, 40
+    np.testing.assert_array_equal(dx, expected)
+    np.testing.assert_array_equal(avgpool2d_backward(np.array([[4.0, 8.0], [12.0, 16.0]]), x, 2),
+                                  np.kron([[1, 2], [3, 4]], np.ones((2, 2))))
+
+
+def test_maxpool_tie_goes_to_first_max_in_row_major_order():
+    # every window has ties; the first maximum scanning rows top-down, left to right wins
+    x = np.array([[7, 7, 1, 2],
+                  [7, 7, 2, 2],
+                  [0, 3, 4, 0],
+                  [3, 0, 0, 4]], dtype=float)
+    dx = maxpool2d_backward(np.ones((2, 2)), x, 2)
+    expected = np.zeros((4, 4))
+    expected[0, 0] = 1  # four 7s: top-left
+    expected[0, 3] = 1  # 2s at (0,3), (1,2), (1,3): (0,3) comes first in row-major order
+    expected[2, 1] = 1  # 3s at (2,1) and (3,0): (2,1) first
+    expected[2, 2] = 1  # 4s at (2,2) and (3,3): (2,2) first
+    np.testing.assert_array_equal(dx, expected)
+    np.testing.assert_array_equal(maxpool2d_backward_naive(np.ones((2, 2)), x, 2), expected)
+    assert dx.sum() == 4  # the gradient is routed once per window, never split
+
+
+def test_overlapping_windows_accumulate():
+    # 3x3 windows, stride 1, on a 4x4 map with one dominant pixel inside all four windows
+    x = np.zeros((4, 4))
+    x[1, 2] = 9.0
+    dy = np.array([[1.0, 2.0], [3.0, 4.0]])
+    dx = maxpool2d_backward(dy, x, 3, 1)
+    assert dx[1, 2] == 10.0 and dx.sum() == 10.0
+    davg = avgpool2d_backward(dy, x, 3, 1)
+    # pixel (1, 1) lies in all four windows: (1 + 2 + 3 + 4) / 9
+    assert davg[1, 1] == pytest.approx(10 / 9)
+    assert davg[0, 0] == pytest.approx(1 / 9)
+    assert davg.sum() == pytest.approx(dy.sum())
+
+
+def test_stride_defaults_to_size_and_floor():
+    x = np.arange(7 * 7.0).reshape(7, 7)
+    y = maxpool2d(x, 3)
+    assert y.shape == (2, 2) == pool_output_shape(x.shape, 3)
+    np.testing.assert_array_equal(y, [[x[2, 2], x[2, 5]], [x[5, 2], x[5, 5]]])
+    assert maxpool2d(x, 3, stride=2).shape == (3, 3)
+    # row 6 / column 6 are never in a window: zero gradient there
+    dx = maxpool2d_backward(np.ones((2, 2)), x, 3)
+    assert not dx[6].any() and not dx[:, 6].any()
+
+
+def test_leading_axes_and_float32(rng):
+    x = rng.normal(size=(2, 3, 6, 4)).astype(np.float32)
+    y = maxpool2d(x, 2)
+    assert y.shape == (2, 3, 3, 2) and y.dtype == np.float32
+    for n in range(2):
+        for c in range(3):
+            np.testing.assert_array_equal(y[n, c], maxpool2d(x[n, c], 2))
+    assert avgpool2d(x, (2, 1)).shape == (2, 3, 3, 4)
+    assert maxpool2d_backward(np.ones_like(y), x, 2).dtype == np.float32
+
+
+def _no_ties(rng, shape):
+    # a random permutation: distinct values, so no window has a tie and max is differentiable
+    return rng.permutation(np.prod(shape)).reshape(shape).astype(float) * 0.1
+
+
+@given(
+    h=st.integers(2, 8), w=st.integers(2, 8), kh=st.integers(1, 3), kw=st.integers(1, 3),
+    stride=st.one_of(st.none(), st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3))),
+    seed=st.integers(0, 2**16),
+)
+def test_pool_backward_matches_finite_differences(h, w, kh, kw, stride, seed):
+    if kh > h or kw > w:
+        return
+    rng = np.random.default_rng(seed)
+    x = _no_ties(rng, (2, h, w))
+    y = maxpool2d(x, (kh, kw), stride)
+    dy = rng.normal(size=y.shape)
+    # values differ by >= 0.1, so a step of 1e-4 never changes which element is the maximum
+    num = numerical_gradient_array(lambda z: maxpool2d(z, (kh, kw), stride), x, dy, h=1e-4)
+    assert rel_error(maxpool2d_backward(dy, x, (kh, kw), stride), num) < 1e-8
+    num = numerical_gradient_array(lambda z: avgpool2d(z, (kh, kw), stride), x, dy, h=1e-4)
+    assert rel_error(avgpool2d_backward(dy, x, (kh, kw), stride), num) < 1e-8
+
+
+@pytest.mark.parametrize("size,stride", [(2, None), (3, 1), ((2, 3), (1, 2)), (3, 2)])
+def test_naive_equals_vectorised(rng, size, stride):
+    x = rng.integers(0, 4, size=(2, 7, 8)).astype(float)  # many ties on purpose
+    y = maxpool2d(x, size, stride)
+    np.testing.assert_array_equal(maxpool2d_naive(x, size, stride), y)
+    dy = rng.normal(size=y.shape)
+    np.testing.assert_allclose(maxpool2d_backward_naive(dy, x, size, stride), maxpool2d_backward(dy, x, size, stride))
