@@ -1,0 +1,403 @@
+"""The RECOS model (REctified COrrelations on a Sphere) of Kuo (2016), in NumPy.
+
+Kuo reads a convolutional layer as follows.  Flatten an input patch to a vector
+``x ∈ R^D`` (``D = kh·kw·C``) and each filter of the layer to an *anchor vector* ``a_k ∈ R^D``.
+The filter's response is
+
+    u_k = a_k · x + b_k = ‖a_k‖ ‖x‖ cos θ_k + b_k,
+
+so, up to the two lengths and the bias, a filter measures the *correlation* ``cos θ_k`` between
+the patch and its anchor: both live, once normalised, on the unit sphere ``S^{D-1}``.  The
+rectification ``f(u) = max(0, u)`` then keeps the positive correlations and discards the negative
+ones.  The functions here compute those quantities, the anchors of a trained layer, k-means
+centres of normalised patches, the thresholded ReLU (TReLU), a constructed example of why the
+rectification matters, and the experiments of the chapter (with an on-disk cache).
+
+Conventions: vectors are rows (``(N, D)`` arrays); images for patch extraction are
+``(N, H, W)`` or channels-last ``(N, H, W, C)``, as the Keras-like model uses.
+"""
+from numbers import Real
+
+import numpy as np
+
+from ._validate import as_array, check_ndim, shape_str
+
+__all__ = [
+    "unit_vectors", "correlations", "recos_response", "relu", "trelu", "trelu_grad", "TReLU",
+    "trelu_activation",
+    "extract_patches", "normalized_patches", "kmeans_anchors", "anchor_vectors",
+    "match_anchors", "invert_gray", "pattern_vs_negative_example",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Points on the sphere and correlations
+# ---------------------------------------------------------------------------------------------
+
+def unit_vectors(x, remove_mean=False, name="x"):
+    """Project vectors onto the unit sphere (optionally after removing their mean).
+
+    Inputs:
+    - x: array of shape (D,) or (N, D), one vector per row
+    - remove_mean: if True, subtract each vector's mean first (its "DC" part), so that the result
+      lies on the sphere inside the hyperplane ``sum(x) = 0``
+    - name: argument name used in error messages
+
+    Returns an array of the same shape whose rows have Euclidean norm 1.
+    Raises ValueError if a row has (numerically) zero norm: it has no direction.
+    """
+    a = as_array(x, name, ndim=(1, 2)).astype(np.float64)
+    if remove_mean:
+        a = a - a.mean(axis=-1, keepdims=True)
+    norms = np.linalg.norm(a, axis=-1, keepdims=True)
+    scale = max(1.0, float(np.max(np.abs(a)))) if a.size else 1.0
+    bad = norms[..., 0] <= 1e-12 * scale
+    if np.any(bad):
+        where = int(np.flatnonzero(np.atleast_1d(bad))[0])
+        raise ValueError(
+            f"{name} has a row of zero norm (row {where}{' after removing its mean' if remove_mean else ''}); "
+            "expected non-zero vectors, which have a direction on the sphere"
+        )
+    return a / norms
+
+
+def correlations(x, anchors):
+    """Correlations (cosines of angles) between input vectors and anchor vectors.
+
+    ``c_k = a_k · x / (‖a_k‖ ‖x‖) = cos θ_k`` — the RECOS correlation, in ``[-1, 1]``.
+
+    Inputs:
+    - x: input vector(s), shape (D,) or (N, D)
+    - anchors: anchor vectors, shape (K, D)
+
+    Returns shape (K,) for one input, (N, K) for N inputs.
+    """
+    a = unit_vectors(anchors, name="anchors")
+    check_ndim(a, "anchors", 2)
+    xs = as_array(x, "x", ndim=(1, 2))
+    if xs.shape[-1] != a.shape[1]:
+        raise ValueError(
+            f"x must have {a.shape[1]} components per vector to match anchors of shape "
+            f"{shape_str(a.shape)}; got x of shape {shape_str(xs.shape)}"
+        )
+    u = unit_vectors(xs)
+    return np.clip(u @ a.T, -1.0, 1.0)
+
+
+def recos_response(x, anchors, bias=0.0, activation="relu", phi=0.0):
+    """A RECOS unit's output ``f(a_k · x + b_k)`` for each anchor ``a_k``.
+
+    Inputs:
+    - x: input vector(s), shape (D,) or (N, D) (not normalised: lengths count here)
+    - anchors: shape (K, D), the filters (not normalised)
+    - bias: scalar or shape (K,)
+    - activation: "relu", "linear" (no rectification) or "trelu" (with threshold ``phi``)
+
+    Returns shape (K,) or (N, K).
+    """
+    a = as_array(anchors, "anchors", ndim=2)
+    xs = as_array(x, "x", ndim=(1, 2))
+    if xs.shape[-1] != a.shape[1]:
+        raise ValueError(
+            f"x must have {a.shape[1]} components per vector to match anchors of shape "
+            f"{shape_str(a.shape)}; got x of shape {shape_str(xs.shape)}"
+        )
+    b = as_array(bias, "bias", ndim=(0, 1))
+    if b.ndim == 1 and b.shape != (a.shape[0],):
+        raise ValueError(f"bias must be a scalar or have shape ({a.shape[0]},); got shape {shape_str(b.shape)}")
+    u = xs @ a.T + b
+    if activation == "linear":
+        return u
+    if activation == "relu":
+        return relu(u)
+    if activation == "trelu":
+        return trelu(u, phi)
+    raise ValueError(f"activation must be 'relu', 'linear' or 'trelu'; got {activation!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Rectifiers
+# ---------------------------------------------------------------------------------------------
+
+def relu(u):
+    """``max(0, u)`` elementwise (the rectification of RECOS)."""
+    return np.maximum(as_array(u, "u"), 0.0)
+
+
+def _check_phi(phi):
+    if isinstance(phi, bool) or not isinstance(phi, (Real, np.floating, np.integer)):
+        raise TypeError(f"phi must be a real number in [0, 1); got {phi!r} (type {type(phi).__name__})")
+    phi = float(phi)
+    if not (0.0 <= phi < 1.0):
+        raise ValueError(
+            f"phi must lie in [0, 1) (TReLU divides by 1 - phi, so phi = 1 is undefined); got {phi!r}"
+        )
+    return phi
+
+
+def trelu(u, phi):
+    """Thresholded ReLU of Kuo (2017): ``0`` for ``u < phi``, ``(u - phi)/(1 - phi)`` otherwise.
+
+    The formula is defined for ``phi < 1`` only (at ``phi = 1`` it divides by zero); we accept
+    ``0 <= phi < 1`` and raise ``ValueError`` otherwise.  ``phi = 0`` is the ordinary ReLU.  On a
+    correlation ``u ∈ [-1, 1]`` it maps ``[phi, 1]`` onto ``[0, 1]``: correlations weaker than
+    ``phi`` are discarded, the rest are stretched to use the full range.
+
+    Inputs:
+    - u: array of any shape
+    - phi: threshold, a float in [0, 1)
+
+    Returns an array of the same shape as ``u``.
+    """
+    phi = _check_phi(phi)
+    a = as_array(u, "u")
+    return np.where(a < phi, 0.0, (a - phi) / (1.0 - phi)).astype(a.dtype, copy=False)
+
+
+def trelu_grad(u, phi):
+    """Derivative of :func:`trelu`: ``0`` for ``u < phi``, ``1/(1 - phi)`` for ``u > phi``.
+
+    At the kink ``u = phi`` we return ``1/(1 - phi)`` (the right derivative), as frameworks do
+    for ReLU's kink with the opposite choice; the set has measure zero in training.
+    """
+    phi = _check_phi(phi)
+    a = as_array(u, "u")
+    return np.where(a < phi, 0.0, 1.0 / (1.0 - phi)).astype(a.dtype, copy=False)
+
+
+class TReLU:
+    """Thresholded ReLU as an activation object: ``TReLU(phi)(u)`` and ``.derivative(u)``.
+
+    ``forward(u)``/``__call__(u)`` give :func:`trelu`; ``derivative(u)`` gives :func:`trelu_grad`;
+    ``backward(u, dy)`` returns ``dy * derivative(u)``.  ``name`` is ``"trelu(phi)"``.
+    """
+
+    def __init__(self, phi=0.5):
+        self.phi = _check_phi(phi)
+        self.name = f"trelu({self.phi:g})"
+        self.__name__ = self.name
+
+    def __call__(self, u):
+        return trelu(u, self.phi)
+
+    forward = __call__
+
+    def derivative(self, u):
+        return trelu_grad(u, self.phi)
+
+    def backward(self, u, dy):
+        return as_array(dy, "dy") * trelu_grad(u, self.phi)
+
+    def __repr__(self):
+        return f"TReLU(phi={self.phi:g})"
+
+
+def trelu_activation(phi):
+    """TReLU as a :class:`cnnlab.layers.ActivationSpec`, to pass as ``activation=`` to
+    ``Conv2D``/``Dense``/``Activation``: forward :func:`trelu`, backward ``dy ·`` :func:`trelu_grad`.
+    """
+    from .layers import ActivationSpec
+
+    phi = _check_phi(phi)
+    return ActivationSpec(
+        f"trelu(phi={phi:g})",
+        lambda u: trelu(u, phi),
+        lambda u, y, dy: dy * trelu_grad(u, phi),
+        lambda a: rf"\operatorname{{TReLU}}_{{{phi:g}}}\!\left({a}\right)",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Patches, k-means, anchors of a trained layer
+# ---------------------------------------------------------------------------------------------
+
+def _images_2d(images):
+    x = as_array(images, "images", ndim=(2, 3, 4))
+    if x.ndim == 2:
+        x = x[None]
+    if x.ndim == 4:
+        if x.shape[-1] != 1:
+            raise ValueError(
+                f"images must have one channel (shape (N, H, W) or (N, H, W, 1)); got shape {shape_str(x.shape)}"
+            )
+        x = x[..., 0]
+    return x
+
+
+def extract_patches(images, size=5, stride=1):
+    """All ``size × size`` patches of a stack of gray images, flattened row-major.
+
+    Inputs:
+    - images: shape (N, H, W) or channels-last (N, H, W, 1), or one image (H, W)
+    - size: patch side ``k``
+    - stride: step between patches
+
+    Returns shape (N · H' · W', k·k) with ``H' = (H - k)//stride + 1`` (and the same for W'),
+    the rows being the vectors a ``k × k`` convolution filter correlates with.
+    """
+    x = _images_2d(images)
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"size must be a positive int; got {size!r}")
+    if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or stride < 1:
+        raise ValueError(f"stride must be a positive int; got {stride!r}")
+    if size > min(x.shape[1:]):
+        raise ValueError(f"size must be at most the image side {min(x.shape[1:])}; got {size}")
+    win = np.lib.stride_tricks.sliding_window_view(x, (size, size), axis=(1, 2))[:, ::stride, ::stride]
+    return win.reshape(-1, size * size)
+
+
+def normalized_patches(images, size=5, stride=1, remove_mean=True, min_norm=0.5, max_patches=None, seed=0):
+    """Patches projected onto the unit sphere, after dropping nearly flat ones.
+
+    A flat patch (blank background) has no direction: its norm after removing the mean is near 0.
+    We keep patches whose norm (after mean removal if ``remove_mean``) is at least ``min_norm``
+    (pixels in [0, 1]: a 5×5 patch containing a clear stroke has norm above 1).
+
+    Inputs:
+    - images: (N, H, W) or (N, H, W, 1)
+    - size, stride: as :func:`extract_patches`
+    - remove_mean: subtract each patch's mean first (the DC part, which a bias can absorb)
+    - min_norm: threshold on the norm of the (centred) patch
+    - max_patches: if given, a seeded random subset of at most this many rows
+    - seed: seed of that subset
+
+    Returns an array (M, size·size) of unit vectors.
+    """
+    p = extract_patches(images, size, stride).astype(np.float64)
+    if remove_mean:
+        p = p - p.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(p, axis=1)
+    keep = norms >= float(min_norm)
+    if not np.any(keep):
+        raise ValueError(f"no patch has norm >= min_norm={min_norm}; lower min_norm or check the image scale")
+    p = p[keep] / norms[keep, None]
+    if max_patches is not None and len(p) > max_patches:
+        idx = np.random.default_rng(seed).choice(len(p), size=int(max_patches), replace=False)
+        p = p[np.sort(idx)]
+    return p
+
+
+def kmeans_anchors(vectors, k, seed=0, n_init=4):
+    """Frequently occurring directions: k-means centres of unit vectors, renormalised.
+
+    Uses scikit-learn's ``KMeans`` (Euclidean k-means; on the sphere ``‖x - c‖² = 2 - 2 x·c`` for
+    unit ``c``, so nearest centre = most correlated one) and then projects the centres back onto
+    the sphere.  Seeded.
+
+    Inputs:
+    - vectors: (M, D) unit vectors (e.g. from :func:`normalized_patches`)
+    - k: number of centres
+    - seed: random state of the k-means initialisation
+
+    Returns ``(centres, counts)``: centres (k, D) unit vectors sorted by cluster size, largest
+    first, and counts (k,) the cluster sizes.
+    """
+    from sklearn.cluster import KMeans
+
+    v = as_array(vectors, "vectors", ndim=2)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= len(v):
+        raise ValueError(f"k must be an int between 1 and the number of vectors ({len(v)}); got {k!r}")
+    km = KMeans(n_clusters=int(k), n_init=n_init, random_state=seed).fit(v)
+    counts = np.bincount(km.labels_, minlength=k)
+    order = np.argsort(-counts, kind="stable")
+    return unit_vectors(km.cluster_centers_[order], name="centres"), counts[order]
+
+
+def anchor_vectors(kernel, layout="keras"):
+    """Anchor vectors of a convolution layer: its filters, flattened and normalised.
+
+    Inputs:
+    - kernel: the layer's weights, shape (kh, kw, C, F) with ``layout="keras"`` (what
+      ``get_weights()`` returns) or (F, C, kh, kw) with ``layout="channels_first"``
+    - layout: "keras" or "channels_first"
+
+    Returns (F, kh·kw·C) unit vectors, each flattened in the (C, kh, kw) row-major order — for one
+    channel, the same order as :func:`extract_patches` uses.
+    """
+    w = as_array(kernel, "kernel", ndim=4)
+    if layout == "keras":
+        w = np.transpose(w, (3, 2, 0, 1))
+    elif layout != "channels_first":
+        raise ValueError(f"layout must be 'keras' or 'channels_first'; got {layout!r}")
+    return unit_vectors(w.reshape(w.shape[0], -1), name="kernel")
+
+
+def match_anchors(filters, centres):
+    """Pair each filter with a distinct centre so that the summed correlation is largest.
+
+    Inputs:
+    - filters: (F, D) vectors
+    - centres: (K, D) vectors, K >= F
+
+    Returns ``(pairs, cos)``: ``pairs`` (F,) the centre index matched to each filter, ``cos`` (F,)
+    the correlation of each pair (the Hungarian assignment of SciPy's ``linear_sum_assignment``).
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    f = unit_vectors(filters, name="filters")
+    c = unit_vectors(centres, name="centres")
+    if f.ndim != 2 or c.ndim != 2 or f.shape[1] != c.shape[1] or c.shape[0] < f.shape[0]:
+        raise ValueError(
+            f"filters (F, D) and centres (K, D) with K >= F expected; got filters {shape_str(f.shape)}, "
+            f"centres {shape_str(c.shape)}"
+        )
+    sim = f @ c.T
+    rows, cols = linear_sum_assignment(-sim)
+    pairs = np.empty(f.shape[0], dtype=int)
+    pairs[rows] = cols
+    return pairs, sim[np.arange(f.shape[0]), pairs]
+
+
+def invert_gray(images, lo=0.0, hi=1.0):
+    """Gray-level inversion ``hi + lo - x``: black ↔ white, the "negative" of an image.
+
+    Inputs:
+    - images: any shape, values in ``[lo, hi]``
+    - lo, hi: the pixel range (default [0, 1])
+
+    Returns an array of the same shape.
+    """
+    x = as_array(images, "images")
+    if not hi > lo:
+        raise ValueError(f"hi must be greater than lo; got lo={lo!r}, hi={hi!r}")
+    return (hi + lo) - x
+
+
+# ---------------------------------------------------------------------------------------------
+# The constructed example: a pattern and a negative pattern confused without rectification
+# ---------------------------------------------------------------------------------------------
+
+def pattern_vs_negative_example(size=5):
+    """A two-layer toy system in which a pattern and a *negative* pattern collide unless rectified.
+
+    Layer 1 has one anchor ``a`` (a vertical bar in a ``size × size`` patch, zero-mean, unit
+    norm) applied to the left and to the right half of a ``size × 2·size`` image: responses
+    ``(r_L, r_R) = (a·x_L, a·x_R)``.  Layer 2 has one unit with weights ``w = (1, -1)`` — "a bar on
+    the left and none on the right".  Two inputs:
+
+    - ``P``: the bar on the left, blank on the right: ``r = (1, 0)``;
+    - ``Q``: blank on the left, the *negative* bar on the right: ``r = (0, -1)``.
+
+    Without rectification layer 2 sees ``w·r = 1`` for both, although P and Q share no pixel;
+    with ReLU after layer 1, ``r_Q = (0, 0)`` and layer 2 gives 1 for P, 0 for Q.
+
+    Returns a dict with the images ``P``, ``Q`` (size, 2·size), the anchor (size, size), the
+    layer-2 weights, the layer-1 responses and layer-2 outputs ``linear`` and ``relu`` for each.
+    """
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 3:
+        raise ValueError(f"size must be an int >= 3; got {size!r}")
+    bar = np.zeros((size, size))
+    bar[:, size // 2] = 1.0
+    anchor = bar - bar.mean()
+    anchor /= np.linalg.norm(anchor)
+    blank = np.zeros((size, size))
+    P = np.hstack([anchor, blank])
+    Q = np.hstack([blank, -anchor])
+    w = np.array([1.0, -1.0])
+    out = {"anchor": anchor, "w": w, "P": P, "Q": Q}
+    for key, img in (("P", P), ("Q", Q)):
+        r = np.array([np.sum(anchor * img[:, :size]), np.sum(anchor * img[:, size:])])
+        out[f"r_{key}"] = r
+        out[f"y_{key}_linear"] = float(w @ r)
+        out[f"y_{key}_relu"] = float(w @ np.maximum(r, 0.0))
+    return out

@@ -1,0 +1,210 @@
+"""Tests for cnnlab.recos: the RECOS model's quantities, TReLU, patches, k-means anchors, the
+constructed example, and the experiment runner's cache (without training anything big)."""
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from scipy.spatial.distance import cdist
+
+from cnnlab import recos
+
+
+# --------------------------------------------------------------------------- sphere, correlations
+def test_unit_vectors_hand_worked():
+    out = recos.unit_vectors([[3.0, 4.0], [0.0, -2.0]])
+    np.testing.assert_allclose(out, [[0.6, 0.8], [0.0, -1.0]])
+    centred = recos.unit_vectors([1.0, 2.0, 3.0], remove_mean=True)
+    np.testing.assert_allclose(centred, np.array([-1.0, 0.0, 1.0]) / np.sqrt(2))
+
+
+def test_unit_vectors_rejects_zero_rows():
+    with pytest.raises(ValueError, match="zero norm"):
+        recos.unit_vectors([[1.0, 2.0], [0.0, 0.0]])
+    with pytest.raises(ValueError, match="removing its mean"):
+        recos.unit_vectors([2.0, 2.0, 2.0], remove_mean=True)
+    with pytest.raises(TypeError, match="x must be a numeric"):
+        recos.unit_vectors(["a", "b"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 4), st.integers(2, 9), st.integers(0, 10_000))
+def test_correlations_equal_scipy_cosine(n, k, d, seed):
+    rng = np.random.default_rng(seed)
+    x, a = rng.normal(size=(n, d)), rng.normal(size=(k, d))
+    # SciPy's cosine *distance* is 1 - cos(angle): an independent reference
+    np.testing.assert_allclose(recos.correlations(x, a), 1.0 - cdist(x, a, "cosine"), atol=1e-12)
+    # a correlation does not depend on the lengths of x or a
+    np.testing.assert_allclose(recos.correlations(3.7 * x, 0.2 * a), recos.correlations(x, a), atol=1e-12)
+
+
+def test_correlations_of_a_negative_flip_sign_and_shapes():
+    a = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]])
+    x = np.array([2.0, 2.0])
+    c = recos.correlations(x, a)
+    np.testing.assert_allclose(c, [np.sqrt(0.5), np.sqrt(0.5), -1.0])
+    np.testing.assert_allclose(recos.correlations(-x, a), -c)
+    assert recos.correlations(np.ones((4, 2)), a).shape == (4, 3)
+    with pytest.raises(ValueError, match="x must have 2 components"):
+        recos.correlations(np.ones(3), a)
+
+
+def test_recos_response_is_length_times_cosine_plus_bias():
+    rng = np.random.default_rng(1)
+    a, x, b = rng.normal(size=(4, 6)), rng.normal(size=6), rng.normal(size=4)
+    cos = 1.0 - cdist(x[None], a, "cosine")[0]
+    u = np.linalg.norm(a, axis=1) * np.linalg.norm(x) * cos + b
+    np.testing.assert_allclose(recos.recos_response(x, a, b, "linear"), u)
+    np.testing.assert_allclose(recos.recos_response(x, a, b, "relu"), np.maximum(u, 0))
+    np.testing.assert_allclose(recos.recos_response(x, a, b, "trelu", phi=0.3),
+                               np.where(u < 0.3, 0, (u - 0.3) / 0.7))
+    with pytest.raises(ValueError, match="activation must be"):
+        recos.recos_response(x, a, b, "sigmoid")
+    with pytest.raises(ValueError, match="bias must be a scalar or have shape"):
+        recos.recos_response(x, a, np.ones(3))
+
+
+# --------------------------------------------------------------------------- TReLU
+def test_trelu_hand_values():
+    u = np.array([-1.0, 0.0, 0.2, 0.5, 0.75, 1.0, 2.0])
+    np.testing.assert_allclose(recos.trelu(u, 0.5), [0, 0, 0, 0, 0.5, 1.0, 3.0])
+    np.testing.assert_allclose(recos.trelu(u, 0.0), np.maximum(u, 0))  # phi = 0 is ReLU
+    np.testing.assert_allclose(recos.trelu_grad(u, 0.5), [0, 0, 0, 2, 2, 2, 2])
+
+
+def test_trelu_maps_phi_one_onto_zero_one():
+    for phi in (0.1, 0.5, 0.9):
+        np.testing.assert_allclose(recos.trelu(np.array([phi, 1.0]), phi), [0.0, 1.0], atol=1e-12)
+
+
+@pytest.mark.parametrize("phi", [1.0, 1.5, -0.1])
+def test_trelu_rejects_phi_outside_0_1(phi):
+    with pytest.raises(ValueError, match=r"phi must lie in \[0, 1\)"):
+        recos.trelu(np.zeros(3), phi)
+
+
+def test_trelu_rejects_non_numbers():
+    with pytest.raises(TypeError, match="phi must be a real number"):
+        recos.trelu(np.zeros(3), "0.5")
+    with pytest.raises(TypeError, match="phi must be a real number"):
+        recos.TReLU(True)
+
+
+def test_trelu_grad_matches_finite_differences_away_from_kink():
+    rng = np.random.default_rng(3)
+    u = rng.uniform(-2, 2, size=200)
+    phi = 0.35
+    u = u[np.abs(u - phi) > 1e-3]
+    h = 1e-6
+    fd = (recos.trelu(u + h, phi) - recos.trelu(u - h, phi)) / (2 * h)
+    np.testing.assert_allclose(recos.trelu_grad(u, phi), fd, atol=1e-6)
+
+
+def test_trelu_object_and_activation_spec():
+    t = recos.TReLU(0.25)
+    u = np.linspace(-1, 1, 9)
+    np.testing.assert_allclose(t(u), recos.trelu(u, 0.25))
+    np.testing.assert_allclose(t.backward(u, np.full(9, 2.0)), 2.0 * recos.trelu_grad(u, 0.25))
+    spec = recos.trelu_activation(0.25)
+    np.testing.assert_allclose(spec.f(u), recos.trelu(u, 0.25))
+    np.testing.assert_allclose(spec.grad(u, spec.f(u), np.ones(9)), recos.trelu_grad(u, 0.25))
+    assert "0.25" in spec.name
+
+
+def test_trelu_against_torch():
+    torch = pytest.importorskip("torch")
+    u = torch.linspace(-1.5, 1.5, 31, dtype=torch.float64, requires_grad=True)
+    phi = 0.4
+    y = torch.where(u < phi, torch.zeros_like(u), (u - phi) / (1 - phi))
+    y.sum().backward()
+    np.testing.assert_allclose(recos.trelu(u.detach().numpy(), phi), y.detach().numpy())
+    keep = np.abs(u.detach().numpy() - phi) > 1e-9
+    np.testing.assert_allclose(recos.trelu_grad(u.detach().numpy(), phi)[keep], u.grad.numpy()[keep])
+
+
+# --------------------------------------------------------------------------- patches, anchors
+def test_extract_patches_order_matches_conv():
+    # a k×k filter correlated with the image at (i, j) is the dot product with patch (i, j)
+    from scipy.signal import correlate2d
+
+    rng = np.random.default_rng(4)
+    img, k = rng.normal(size=(7, 9)), rng.normal(size=(3, 3))
+    p = recos.extract_patches(img[None], size=3)
+    np.testing.assert_allclose(p @ k.ravel(), correlate2d(img, k, mode="valid").ravel())
+    assert recos.extract_patches(np.zeros((2, 7, 9, 1)), 3, stride=2).shape == (2 * 3 * 4, 9)
+    with pytest.raises(ValueError, match="one channel"):
+        recos.extract_patches(np.zeros((2, 7, 9, 3)), 3)
+    with pytest.raises(ValueError, match="size must be at most"):
+        recos.extract_patches(np.zeros((2, 4, 4)), 5)
+
+
+def test_normalized_patches_drop_flat_patches_and_have_unit_norm():
+    img = np.zeros((1, 8, 8))
+    img[0, 2:6, 4] = 1.0  # a vertical stroke
+    p = recos.normalized_patches(img, size=3, min_norm=0.5)
+    np.testing.assert_allclose(np.linalg.norm(p, axis=1), 1.0)
+    np.testing.assert_allclose(p.sum(axis=1), 0.0, atol=1e-12)  # mean removed
+    flat = recos.extract_patches(img, 3)
+    n_textured = int(np.sum(np.linalg.norm(flat - flat.mean(1, keepdims=True), axis=1) >= 0.5))
+    assert len(p) == n_textured < len(flat)
+    with pytest.raises(ValueError, match="no patch"):
+        recos.normalized_patches(np.zeros((1, 8, 8)), 3)
+
+
+def test_kmeans_anchors_recover_known_directions():
+    rng = np.random.default_rng(5)
+    true = recos.unit_vectors(rng.normal(size=(3, 10)))
+    sizes = [300, 200, 100]
+    pts = np.vstack([t + 0.05 * rng.normal(size=(n, 10)) for t, n in zip(true, sizes)])
+    centres, counts = recos.kmeans_anchors(recos.unit_vectors(pts), 3, seed=0)
+    np.testing.assert_array_equal(counts, sizes)  # sorted largest first
+    np.testing.assert_allclose(np.sum(centres * true, axis=1), 1.0, atol=2e-3)
+    with pytest.raises(ValueError, match="k must be an int between 1 and"):
+        recos.kmeans_anchors(pts, 0)
+
+
+def test_anchor_vectors_layouts_agree():
+    rng = np.random.default_rng(6)
+    w_cf = rng.normal(size=(4, 2, 3, 3))  # (F, C, kh, kw)
+    w_keras = np.transpose(w_cf, (2, 3, 1, 0))  # (kh, kw, C, F)
+    a = recos.anchor_vectors(w_keras)
+    np.testing.assert_allclose(a, recos.anchor_vectors(w_cf, layout="channels_first"))
+    np.testing.assert_allclose(a[1], w_cf[1].ravel() / np.linalg.norm(w_cf[1]))
+    with pytest.raises(ValueError, match="layout must be"):
+        recos.anchor_vectors(w_cf, layout="nchw")
+
+
+def test_match_anchors_is_the_best_assignment():
+    from itertools import permutations
+
+    rng = np.random.default_rng(7)
+    f, c = rng.normal(size=(3, 5)), rng.normal(size=(4, 5))
+    pairs, cos = recos.match_anchors(f, c)
+    sim = 1.0 - cdist(f, c, "cosine")
+    best = max(permutations(range(4), 3), key=lambda p: sum(sim[i, j] for i, j in enumerate(p)))
+    np.testing.assert_array_equal(pairs, best)
+    np.testing.assert_allclose(cos, sim[np.arange(3), pairs])
+    with pytest.raises(ValueError, match="K >= F"):
+        recos.match_anchors(c, f)
+
+
+def test_invert_gray():
+    np.testing.assert_allclose(recos.invert_gray([0.0, 0.25, 1.0]), [1.0, 0.75, 0.0])
+    np.testing.assert_allclose(recos.invert_gray([0, 16], lo=0, hi=16), [16, 0])
+    with pytest.raises(ValueError, match="hi must be greater than lo"):
+        recos.invert_gray([0.0], lo=1, hi=1)
+
+
+# --------------------------------------------------------------------------- constructed example
+def test_pattern_vs_negative_example_by_hand():
+    ex = recos.pattern_vs_negative_example(5)
+    a = ex["anchor"]
+    assert abs(np.linalg.norm(a) - 1) < 1e-12 and abs(a.sum()) < 1e-12
+    # hand computation: the bar column is 0.8/ sqrt(...) etc.; r_P = a·a = 1, r_Q = a·(-a) = -1
+    np.testing.assert_allclose(ex["r_P"], [1.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(ex["r_Q"], [0.0, -1.0], atol=1e-12)
+    assert np.isclose(ex["y_P_linear"], 1.0) and np.isclose(ex["y_Q_linear"], 1.0)  # confused
+    assert np.isclose(ex["y_P_relu"], 1.0) and ex["y_Q_relu"] == 0.0  # told apart
+    assert np.sum(np.abs(ex["P"]) * np.abs(ex["Q"])) == 0.0  # no pixel in common
+    with pytest.raises(ValueError, match="size must be an int >= 3"):
+        recos.pattern_vs_negative_example(2)

@@ -1,0 +1,84 @@
+"""The RECOS sphere widget: state, ipywidgets panel (moving a control), static twin."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+
+from cnnlab.widgets import recos_sphere as rs
+
+
+def _bar_heights(container):
+    return np.array([b.get_height() for b in container])
+
+
+def test_state_2d_correlations_are_cosines_of_angle_differences():
+    st = rs.RecosSphereState(theta=30.0)
+    angles = np.deg2rad([0.0, 120.0, 240.0])  # the default anchors
+    np.testing.assert_allclose(st.correlations, np.cos(np.deg2rad(30.0) - angles), atol=1e-12)
+    np.testing.assert_allclose(st.rectified, np.maximum(np.cos(np.deg2rad(30.0) - angles), 0), atol=1e-12)
+
+
+def test_state_negate_flips_correlations_but_not_the_rectified_ones():
+    st = rs.RecosSphereState(theta=10.0)
+    c, r = st.correlations.copy(), st.rectified.copy()
+    st.set_negate(True)
+    np.testing.assert_allclose(st.correlations, -c, atol=1e-12)
+    # after rectification the pattern and its negative light up *different* anchors
+    np.testing.assert_allclose(st.rectified, np.maximum(-c, 0), atol=1e-12)
+    assert np.argmax(st.rectified) != np.argmax(r)
+
+
+def test_state_3d_input_vector_and_phi():
+    st = rs.RecosSphereState(rs.DEFAULT_ANCHORS_3D, theta=45.0, elevation=35.26438968, phi=0.5)
+    np.testing.assert_allclose(st.x, np.ones(3) / np.sqrt(3), atol=1e-8)
+    # x equals the first tetrahedron corner: correlation 1 there, -1/3 with the other corners
+    np.testing.assert_allclose(st.correlations, [1, -1 / 3, -1 / 3, -1 / 3], atol=1e-8)
+    np.testing.assert_allclose(st.rectified, [1, 0, 0, 0], atol=1e-8)
+    with pytest.raises(ValueError, match="phi must lie in"):
+        st.set_phi(1.0)
+    with pytest.raises(ValueError, match="elevation must lie in"):
+        st.set_elevation(100)
+    with pytest.raises(ValueError, match=r"anchors must have shape \(K, 2\) or \(K, 3\)"):
+        rs.RecosSphereState(np.ones((2, 4)))
+
+
+def test_panel_slider_updates_state_and_figure():
+    p = rs.build()
+    png0 = p.image.value
+    p.sliders["theta"].value = 120.0
+    expected = np.cos(np.deg2rad(120.0) - np.deg2rad([0.0, 120.0, 240.0]))
+    np.testing.assert_allclose(p.state.correlations, expected, atol=1e-12)
+    np.testing.assert_allclose(_bar_heights(p.artists["before"]), expected, atol=1e-12)
+    np.testing.assert_allclose(_bar_heights(p.artists["after"]), np.maximum(expected, 0), atol=1e-12)
+    assert p.image.value != png0  # the picture was redrawn
+    assert "[-0.5, 1.0, -0.5]" in p.text.value
+
+    p.sliders["phi"].value = 0.6
+    np.testing.assert_allclose(_bar_heights(p.artists["after"]), [0, 1, 0], atol=1e-12)
+    p.sliders["theta"].value = 150.0  # cos 30° = 0.866 with a_2: (0.866 - 0.6)/0.4
+    np.testing.assert_allclose(_bar_heights(p.artists["after"])[1], (np.cos(np.pi / 6) - 0.6) / 0.4, atol=1e-12)
+
+    p.sliders["negate"].value = True
+    np.testing.assert_allclose(p.state.x, -np.array([np.cos(np.deg2rad(150)), np.sin(np.deg2rad(150))]))
+    np.testing.assert_allclose(_bar_heights(p.artists["before"]),
+                               -np.cos(np.deg2rad(150.0) - np.deg2rad([0.0, 120.0, 240.0])), atol=1e-12)
+
+
+def test_panel_3d_has_an_elevation_slider():
+    p = rs.build(rs.DEFAULT_ANCHORS_3D)
+    p.sliders["elevation"].value = 90.0
+    np.testing.assert_allclose(p.state.x, [0, 0, 1], atol=1e-12)
+    np.testing.assert_allclose(_bar_heights(p.artists["before"]), rs.DEFAULT_ANCHORS_3D[:, 2], atol=1e-12)
+    assert "elevation" not in rs.build().sliders
+
+
+def test_static_twin_shows_x_and_its_negative():
+    fig = rs.static_recos_sphere(theta=30.0)
+    bar_axes = [ax for ax in fig.axes if ax.patches and ax.get_xlabel() == "anchor"]
+    assert len(bar_axes) == 2
+    heights = [np.array([b.get_height() for b in ax.patches]) for ax in bar_axes]
+    c = np.cos(np.deg2rad(30.0) - np.deg2rad([0.0, 120.0, 240.0]))
+    np.testing.assert_allclose(heights[0], np.r_[c, np.maximum(c, 0)], atol=1e-12)
+    np.testing.assert_allclose(heights[1], np.r_[-c, np.maximum(-c, 0)], atol=1e-12)
