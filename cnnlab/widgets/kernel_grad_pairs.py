@@ -135,10 +135,12 @@ def _grid(ax, values, title, colours, fontsize, labels=None):
         for c in range(W):
             txt = _fmt(values[r, c]) if labels is None else labels[r][c]
             ax.text(c, r, txt, ha="center", va="center", fontsize=fontsize)
-    ax.set_xticks(np.arange(-0.5, W, 1), minor=True)
-    ax.set_yticks(np.arange(-0.5, H, 1), minor=True)
-    ax.grid(which="minor", color="0.4", linewidth=0.8)
-    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    for r in range(H + 1):
+        ax.axhline(r - 0.5, color="0.35", linewidth=0.8)
+    for c in range(W + 1):
+        ax.axvline(c - 0.5, color="0.35", linewidth=0.8)
+    ax.set_xticks([])
+    ax.set_yticks([])
     ax.set_title(title, fontsize=fontsize + 1)
 
 
