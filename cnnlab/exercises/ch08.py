@@ -55,12 +55,12 @@ def check_ex1(shapes):
         return _no(f"give 4 shapes (u¹, p¹, u², p²); got {len(got)}")
     for g, w, n in zip(got, want, names):
         if g != w:
+            if n.startswith("u²") and g[1:] == (11, 11):
+                return _no(f"{n}: a 4×4 kernel on a 13×13 map gives 13 − 4 + 1 = 10; got {g}")
             if n.startswith("u") and g[1:] == (w[1] + 1, w[2] + 1):
                 return _no(f"{n}: a 'valid' convolution gives H − k + 1 rows, not H − k + 2; got {g}")
             if g[0] != w[0]:
                 return _no(f"{n}: the number of maps is the number of filters of the last conv; got {g}")
-            if n.startswith("u²") and g[1:] == (11, 11):
-                return _no(f"{n}: a 4×4 kernel on a 13×13 map gives 13 − 4 + 1 = 10; got {g}")
             return _no(f"{n}: expected {w}, got {g}")
     return _ok("shapes 3×26×26 → 3×13×13 → 10×10×10 → 10×5×5")
 
