@@ -1,0 +1,319 @@
+"""Network builder: add layers one by one and watch shapes, parameter counts and their arithmetic.
+
+Chapter 3 ("Counting parameters").  The state object :class:`NetworkBuilder` keeps an input shape
+and a list of layer descriptions; every change rebuilds a :class:`cnnlab.Sequential` (float32,
+so that a big dense layer costs half the memory) and reads, layer by layer, the output shape, the
+parameter count with its arithmetic (``(7·7·1 + 1)·60 = 3000``), the multiply-adds for one image
+and the activation memory.  :func:`panel` wraps it in ipywidgets; :func:`static_network_builder`
+draws the same information for the seed ``q2``'s code as a figure (the website's static twin).
+
+Layer descriptions are plain dicts, e.g. ``{"kind": "conv", "filters": 60, "kernel": 7,
+"padding": "same", "stride": 1, "activation": "relu"}``; kinds: ``conv``, ``maxpool``,
+``avgpool``, ``subsampling``, ``flatten``, ``dense``.
+"""
+from numbers import Integral
+
+import numpy as np
+
+__all__ = ["NetworkBuilder", "panel", "static_network_builder", "Q2_AS_CODED", "KINDS"]
+
+KINDS = ("conv", "maxpool", "avgpool", "subsampling", "flatten", "dense")
+
+#: The seed q2's Keras code, layer by layer, as builder descriptions.
+Q2_AS_CODED = (
+    {"kind": "conv", "filters": 60, "kernel": 7, "padding": "same", "activation": "relu"},
+    {"kind": "conv", "filters": 100, "kernel": 5, "padding": "same", "activation": "relu"},
+    {"kind": "maxpool", "pool": 2},
+    {"kind": "dense", "units": 250},
+    {"kind": "dense", "units": 200},
+)
+
+_DEFAULTS = {
+    "conv": {"filters": 8, "kernel": 3, "padding": "valid", "stride": 1, "activation": "relu"},
+    "maxpool": {"pool": 2},
+    "avgpool": {"pool": 2},
+    "subsampling": {"pool": 2},
+    "flatten": {},
+    "dense": {"units": 10, "activation": None},
+}
+
+
+def _pos_int(v, name):
+    if not isinstance(v, Integral) or isinstance(v, bool) or v < 1:
+        raise ValueError(f"{name} must be a positive int; got {v!r}")
+    return int(v)
+
+
+def _layer_from(desc):
+    """A cnnlab layer from a description dict (validated)."""
+    from cnnlab import layers as L
+
+    if not isinstance(desc, dict) or desc.get("kind") not in KINDS:
+        raise ValueError(f"layer description must be a dict with 'kind' in {KINDS}; got {desc!r}")
+    kind = desc["kind"]
+    d = dict(_DEFAULTS[kind])
+    d.update({k: v for k, v in desc.items() if k != "kind"})
+    unknown = set(d) - set(_DEFAULTS[kind])
+    if unknown:
+        raise ValueError(f"layer description: unknown keys {sorted(unknown)} for kind {kind!r}; "
+                         f"expected some of {sorted(_DEFAULTS[kind])}")
+    if kind == "conv":
+        k, s = _pos_int(d["kernel"], "kernel"), _pos_int(d["stride"], "stride")
+        return L.Conv2D(_pos_int(d["filters"], "filters"), (k, k), strides=(s, s),
+                        padding=d["padding"], activation=d["activation"]), {"kind": kind, **d}
+    if kind in ("maxpool", "avgpool"):
+        p = _pos_int(d["pool"], "pool")
+        cls = L.MaxPooling2D if kind == "maxpool" else L.AveragePooling2D
+        return cls(pool_size=(p, p)), {"kind": kind, **d}
+    if kind == "subsampling":
+        return L.Subsampling(_pos_int(d["pool"], "pool")), {"kind": kind, **d}
+    if kind == "flatten":
+        return L.Flatten(), {"kind": kind}
+    return L.Dense(_pos_int(d["units"], "units"), activation=d["activation"]), {"kind": kind, **d}
+
+
+class NetworkBuilder:
+    """State of the network-builder widget (no ipywidgets needed).
+
+    Inputs:
+    - input_shape: ``(rows, cols, channels)``, channels last as Keras
+    - layers: optional iterable of layer descriptions (see the module notes)
+
+    After every change, :attr:`rows` lists one dict per layer with keys ``name``,
+    ``output_shape`` (Keras style, ``None`` for the batch), ``params``, ``arithmetic``,
+    ``macs`` (multiply-adds for one image) and ``activations`` (numbers in the output map);
+    :attr:`total_params` and :attr:`total_macs` sum them.
+    """
+
+    def __init__(self, input_shape=(28, 28, 1), layers=()):
+        self.input_shape = self._check_shape(input_shape)
+        self.descriptions = []
+        self.rows = []
+        self.error = ""
+        for desc in layers:
+            self.add(desc)
+
+    @staticmethod
+    def _check_shape(shape):
+        if (not isinstance(shape, (tuple, list)) or len(shape) != 3
+                or not all(isinstance(s, Integral) and not isinstance(s, bool) and s >= 1
+                           for s in shape)):
+            raise ValueError(f"input_shape must be (rows, cols, channels) of positive ints; "
+                             f"got {shape!r}")
+        return tuple(int(s) for s in shape)
+
+    def model(self, descriptions=None):
+        """A freshly built :class:`cnnlab.Sequential` (float32) for the current layers."""
+        from cnnlab import Sequential
+
+        descs = self.descriptions if descriptions is None else descriptions
+        m = Sequential(dtype=np.float32)
+        for desc in descs:
+            m.add(_layer_from(desc)[0])
+        if descs:
+            m.build(self.input_shape)
+        return m
+
+    def _recompute(self):
+        if not self.descriptions:
+            self.rows = []
+            return
+        m = self.model()
+        rows = []
+        for layer in m.layers:
+            shape = layer.output_shape
+            rows.append({
+                "name": layer.name,
+                "output_shape": shape,
+                "params": int(layer.count_params()),
+                "arithmetic": layer.arithmetic(),
+                "macs": int(layer.macs()),
+                "activations": int(np.prod(shape[1:])),
+            })
+        self.rows = rows
+
+    def add(self, desc=None, **kwargs):
+        """Append a layer, e.g. ``add(kind="conv", filters=60, kernel=7, padding="same")``.
+
+        An impossible layer (a pool window larger than the map, a conv on a flat vector...)
+        raises ``ValueError`` and leaves the network unchanged."""
+        desc = dict(desc or {}, **kwargs)
+        _, clean = _layer_from(desc)
+        old = list(self.descriptions)
+        self.descriptions.append(clean)
+        try:
+            self._recompute()
+        except ValueError:
+            self.descriptions = old
+            self._recompute()
+            raise
+        return self
+
+    def pop(self):
+        """Remove the last layer (nothing happens if there is none)."""
+        if self.descriptions:
+            self.descriptions.pop()
+            self._recompute()
+        return self
+
+    def reset(self, input_shape=None, layers=()):
+        """Start again, optionally with a new input shape and layers."""
+        if input_shape is not None:
+            self.input_shape = self._check_shape(input_shape)
+        self.descriptions = []
+        self._recompute()
+        for desc in layers:
+            self.add(desc)
+        return self
+
+    def set_input_shape(self, input_shape):
+        """Change the input shape, keeping the layers (ValueError if they no longer fit)."""
+        new = self._check_shape(input_shape)
+        old = self.input_shape
+        self.input_shape = new
+        try:
+            self._recompute()
+        except ValueError:
+            self.input_shape = old
+            self._recompute()
+            raise
+        return self
+
+    @property
+    def total_params(self):
+        return sum(r["params"] for r in self.rows)
+
+    @property
+    def total_macs(self):
+        return sum(r["macs"] for r in self.rows)
+
+    def table_html(self):
+        """The current table as HTML (what the panel shows)."""
+        head = ("<tr><th>layer</th><th>output shape</th><th>parameters</th>"
+                "<th>arithmetic</th><th>multiply-adds</th><th>activations</th></tr>")
+        body = [f"<tr><td>input</td><td>(None, {', '.join(map(str, self.input_shape))})</td>"
+                f"<td>0</td><td></td><td></td><td>{int(np.prod(self.input_shape)):,}</td></tr>"]
+        for r in self.rows:
+            shape = "(" + ", ".join("None" if s is None else str(s) for s in r["output_shape"]) + ")"
+            body.append(f"<tr><td>{r['name']}</td><td>{shape}</td><td>{r['params']:,}</td>"
+                        f"<td>{r['arithmetic']}</td><td>{r['macs']:,}</td>"
+                        f"<td>{r['activations']:,}</td></tr>")
+        foot = (f"<tr><th>total</th><th></th><th>{self.total_params:,}</th><th></th>"
+                f"<th>{self.total_macs:,}</th><th></th></tr>")
+        err = f"<p style='color:#b00'>{self.error}</p>" if self.error else ""
+        return (err + "<table style='font-family:monospace'>" + head + "".join(body) + foot
+                + "</table>")
+
+
+def panel(builder=None):
+    """An ipywidgets panel around a :class:`NetworkBuilder` (default: q2's code as written).
+
+    Controls: input rows/cols/channels, a layer kind, filters/units, kernel/pool size, padding,
+    activation, and the buttons *add*, *remove last*, *reset*.  Returns the ``VBox``; the state
+    is ``box.builder`` and the controls are ``box.controls`` (a dict), for tests.
+    """
+    import ipywidgets as W
+
+    b = builder if builder is not None else NetworkBuilder((100, 100, 1), Q2_AS_CODED)
+    c = {
+        "rows": W.BoundedIntText(value=b.input_shape[0], min=1, max=512, description="rows"),
+        "cols": W.BoundedIntText(value=b.input_shape[1], min=1, max=512, description="cols"),
+        "channels": W.BoundedIntText(value=b.input_shape[2], min=1, max=512,
+                                     description="channels"),
+        "kind": W.Dropdown(options=list(KINDS), value="conv", description="layer"),
+        "size": W.BoundedIntText(value=16, min=1, max=4096, description="filters/units"),
+        "kernel": W.BoundedIntText(value=3, min=1, max=64, description="kernel/pool"),
+        "padding": W.Dropdown(options=["valid", "same"], value="valid", description="padding"),
+        "activation": W.Dropdown(options=["relu", "tanh", "sigmoid", "softmax", "linear"],
+                                 value="relu", description="activation"),
+        "add": W.Button(description="add layer", button_style="success"),
+        "pop": W.Button(description="remove last"),
+        "reset": W.Button(description="reset"),
+    }
+    html = W.HTML(b.table_html())
+
+    def refresh():
+        html.value = b.table_html()
+
+    def on_add(_):
+        kind = c["kind"].value
+        desc = {"kind": kind}
+        if kind == "conv":
+            desc.update(filters=c["size"].value, kernel=c["kernel"].value,
+                        padding=c["padding"].value, activation=c["activation"].value)
+        elif kind in ("maxpool", "avgpool", "subsampling"):
+            desc.update(pool=c["kernel"].value)
+        elif kind == "dense":
+            desc.update(units=c["size"].value, activation=c["activation"].value)
+        try:
+            b.add(desc)
+            b.error = ""
+        except ValueError as exc:
+            b.error = f"not added: {exc}"
+        refresh()
+
+    def on_pop(_):
+        b.pop()
+        b.error = ""
+        refresh()
+
+    def on_reset(_):
+        b.reset()
+        b.error = ""
+        refresh()
+
+    def on_shape(_):
+        try:
+            b.set_input_shape((c["rows"].value, c["cols"].value, c["channels"].value))
+            b.error = ""
+        except ValueError as exc:
+            b.error = f"input shape not changed: {exc}"
+        refresh()
+
+    c["add"].on_click(on_add)
+    c["pop"].on_click(on_pop)
+    c["reset"].on_click(on_reset)
+    for key in ("rows", "cols", "channels"):
+        c[key].observe(on_shape, names="value")
+
+    box = W.VBox([
+        W.HBox([c["rows"], c["cols"], c["channels"]]),
+        W.HBox([c["kind"], c["size"], c["kernel"]]),
+        W.HBox([c["padding"], c["activation"]]),
+        W.HBox([c["add"], c["pop"], c["reset"]]),
+        html,
+    ])
+    box.builder, box.controls, box.html = b, c, html
+    return box
+
+
+def static_network_builder(builder=None, figsize=(8.5, 3.6)):
+    """Static twin: parameters per layer (log scale) with the arithmetic and output shapes.
+
+    Inputs:
+    - builder: a :class:`NetworkBuilder` (default: the seed q2's code as written, 100x100x1)
+    - figsize: Matplotlib figure size in inches
+
+    Returns the Matplotlib figure (one axis; bar ``i`` has height ``rows[i]['params']``).
+    """
+    import matplotlib.pyplot as plt
+
+    b = builder if builder is not None else NetworkBuilder((100, 100, 1), Q2_AS_CODED)
+    fig, ax = plt.subplots(figsize=figsize)
+    names = [r["name"] for r in b.rows]
+    params = [r["params"] for r in b.rows]
+    heights = [max(p, 0.8) for p in params]  # a zero still shows as a stub on the log axis
+    bars = ax.bar(range(len(names)), heights, color=["#4c72b0" if p else "#bbbbbb" for p in params])
+    ax.set_yscale("log")
+    ax.set_ylim(0.5, max(heights) * 60)
+    for i, (bar, r) in enumerate(zip(bars, b.rows)):
+        shape = "×".join(str(s) for s in r["output_shape"][1:])
+        ax.text(i, bar.get_height() * 1.4, f"{r['arithmetic']}\nout {shape}", ha="center",
+                va="bottom", fontsize=7)
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, fontsize=8)
+    ax.set_ylabel("trainable parameters (log)")
+    ax.set_title(f"input {'×'.join(map(str, b.input_shape))} → {len(b.rows)} layers: "
+                 f"{b.total_params:,} parameters, {b.total_macs:,} multiply-adds", fontsize=9)
+    fig.tight_layout()
+    return fig
