@@ -2,7 +2,8 @@
 
 Chapter 3 ("Counting parameters").  The state object :class:`NetworkBuilder` keeps an input shape
 and a list of layer descriptions; every change rebuilds a :class:`cnnlab.Sequential` (float32,
-so that a big dense layer costs half the memory) and reads, layer by layer, the output shape, the
+weights initialised to zeros, which costs no time even for a dense layer with millions of
+weights: only shapes and counts are needed) and reads, layer by layer, the output shape, the
 parameter count with its arithmetic (``(7·7·1 + 1)·60 = 3000``), the multiply-adds for one image
 and the activation memory.  :func:`panel` wraps it in ipywidgets; :func:`static_network_builder`
 draws the same information for the seed ``q2``'s code as a figure (the website's static twin).
@@ -15,7 +16,8 @@ from numbers import Integral
 
 import numpy as np
 
-__all__ = ["NetworkBuilder", "panel", "static_network_builder", "Q2_AS_CODED", "KINDS"]
+__all__ = ["NetworkBuilder", "panel", "static_network_builder", "picture_weight_sharing",
+           "Q2_AS_CODED", "KINDS"]
 
 KINDS = ("conv", "maxpool", "avgpool", "subsampling", "flatten", "dense")
 
@@ -60,7 +62,8 @@ def _layer_from(desc):
     if kind == "conv":
         k, s = _pos_int(d["kernel"], "kernel"), _pos_int(d["stride"], "stride")
         return L.Conv2D(_pos_int(d["filters"], "filters"), (k, k), strides=(s, s),
-                        padding=d["padding"], activation=d["activation"]), {"kind": kind, **d}
+                        padding=d["padding"], activation=d["activation"],
+                        kernel_initializer="zeros"), {"kind": kind, **d}
     if kind in ("maxpool", "avgpool"):
         p = _pos_int(d["pool"], "pool")
         cls = L.MaxPooling2D if kind == "maxpool" else L.AveragePooling2D
@@ -69,7 +72,8 @@ def _layer_from(desc):
         return L.Subsampling(_pos_int(d["pool"], "pool")), {"kind": kind, **d}
     if kind == "flatten":
         return L.Flatten(), {"kind": kind}
-    return L.Dense(_pos_int(d["units"], "units"), activation=d["activation"]), {"kind": kind, **d}
+    return (L.Dense(_pos_int(d["units"], "units"), activation=d["activation"],
+                    kernel_initializer="zeros"), {"kind": kind, **d})
 
 
 class NetworkBuilder:
@@ -315,5 +319,54 @@ def static_network_builder(builder=None, figsize=(8.5, 3.6)):
     ax.set_ylabel("trainable parameters (log)")
     ax.set_title(f"input {'×'.join(map(str, b.input_shape))} → {len(b.rows)} layers: "
                  f"{b.total_params:,} parameters, {b.total_macs:,} multiply-adds", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def picture_weight_sharing(n=8, k=3, figsize=(8.5, 3.0)):
+    """Intuition picture for chapter 3: one kernel, reused at every position of the input.
+
+    Draws an ``n``×``n`` input map with two ``k``×``k`` windows, the single ``k``×``k`` kernel
+    they both use, and the ``(n-k+1)``×``(n-k+1)`` output map with the two results.  Returns the
+    figure (three axes: input, kernel, output)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    m = n - k + 1
+    fig, axes = plt.subplots(1, 3, figsize=figsize,
+                             gridspec_kw={"width_ratios": [n, k + 2, m]})
+    spots = [((0, 0), "#d62728"), ((3, 4), "#1f77b4")]
+
+    def grid(ax, size, title):
+        for i in range(size + 1):
+            ax.plot([0, size], [i, i], color="#999999", lw=0.6)
+            ax.plot([i, i], [0, size], color="#999999", lw=0.6)
+        ax.set_xlim(-0.2, size + 0.2)
+        ax.set_ylim(size + 0.2, -0.2)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        ax.set_title(title, fontsize=9)
+
+    grid(axes[0], n, f"input map {n}×{n} (one of c_in)")
+    for (r, c), col in spots:
+        axes[0].add_patch(Rectangle((c, r), k, k, fill=True, alpha=0.25, color=col))
+        axes[0].add_patch(Rectangle((c, r), k, k, fill=False, lw=2, color=col))
+    ax = axes[1]
+    for i in range(k + 1):
+        ax.plot([1, k + 1], [i + 1, i + 1], color="k", lw=0.8)
+        ax.plot([i + 1, i + 1], [1, k + 1], color="k", lw=0.8)
+    for a in range(k):
+        for b in range(k):
+            ax.text(b + 1.5, a + 1.5, f"$k_{{{a}{b}}}$", ha="center", va="center", fontsize=8)
+    ax.set_xlim(0, k + 2)
+    ax.set_ylim(k + 2, 0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(f"one kernel: {k}·{k} weights\nper input map, + 1 bias", fontsize=9)
+    grid(axes[2], m, f"output map {m}×{m}")
+    for (r, c), col in spots:
+        axes[2].add_patch(Rectangle((c, r), 1, 1, color=col, alpha=0.8))
+    fig.suptitle("the same weights are used at every position: the count does not depend on "
+                 "the image size", fontsize=9)
     fig.tight_layout()
     return fig
