@@ -12,7 +12,8 @@ recognition of handwritten digits", 16 grey levels; no download).  With ``size=3
 enlarged by bilinear interpolation to ``digit_size`` × ``digit_size`` (default 28, like MNIST's
 digit field) and centred in a 32×32 frame — LeNet-5's input, where the paper also centres a
 smaller digit field in a 32×32 image.  ``size=8`` returns the raw images.  The split is
-stratified and seeded (``sklearn.model_selection.train_test_split(..., random_state=seed)``).
+stratified and seeded: in each class ``round(test_size·n)`` images chosen by
+``np.random.default_rng(seed)`` are held out; the order of the 1 797 images is kept.
 
 ``normalize``: ``"unit"`` maps ink 0..16 to 0..1; ``"lecun"`` maps background to −0.1 and full
 ink to 1.175 (the paper's choice, so the inputs have roughly zero mean and unit variance);
@@ -30,7 +31,7 @@ import struct
 
 import numpy as np
 
-__all__ = ["load_digits", "read_idx", "write_idx", "load_mnist", "IDX_TYPES"]
+__all__ = ["load_digits", "read_idx", "write_idx", "load_mnist", "random_shift", "IDX_TYPES"]
 
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -58,17 +59,13 @@ def load_digits(size=32, digit_size=28, test_size=0.2, seed=0, normalize="unit",
     Returns ``(x_train, y_train), (x_test, y_test)`` with x of shape (N, size, size, 1) and y
     int64 labels 0..9.
     """
-    from sklearn.datasets import load_digits as _sk_digits
-    from sklearn.model_selection import train_test_split
-
     if not isinstance(size, int) or size < 8:
         raise ValueError(f"size must be an int >= 8; got {size!r}")
     if size != 8 and not (isinstance(digit_size, int) and 8 <= digit_size <= size):
         raise ValueError(f"digit_size must be an int in 8..size={size}; got {digit_size!r}")
     if not 0 < test_size < 1:
         raise ValueError(f"test_size must lie strictly between 0 and 1; got {test_size!r}")
-    d = _sk_digits()
-    images, y = d.images.astype(np.float64), d.target.astype(np.int64)
+    images, y = _digits_raw()
     if size != 8:
         from scipy.ndimage import zoom
 
@@ -80,9 +77,40 @@ def load_digits(size=32, digit_size=28, test_size=0.2, seed=0, normalize="unit",
         frame[:, lo:lo + digit_size, lo:lo + digit_size] = big
         images = frame
     x = _normalize(images, normalize, 16.0)[..., None].astype(dtype)
-    x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=test_size, random_state=seed,
-                                              stratify=y)
-    return (x_tr, y_tr), (x_te, y_te)
+    test = _stratified_test_mask(y, test_size, seed)
+    return (x[~test], y[~test]), (x[test], y[test])
+
+
+def _digits_raw():
+    """scikit-learn's bundled digits as (images (1797, 8, 8) float64, labels int64).
+
+    Reads the CSV that ships inside scikit-learn directly (importing ``sklearn.datasets`` takes
+    seconds); falls back to ``sklearn.datasets.load_digits``."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("load_digits needs scikit-learn (pip install scikit-learn): its "
+                          "bundled digits are the offline data set")
+    path = os.path.join(list(spec.submodule_search_locations)[0], "datasets", "data", "digits.csv.gz")
+    if os.path.exists(path):
+        table = np.loadtxt(path, delimiter=",")
+        return table[:, :64].reshape(-1, 8, 8), table[:, 64].astype(np.int64)
+    from sklearn.datasets import load_digits as _sk_digits  # pragma: no cover
+
+    d = _sk_digits()  # pragma: no cover
+    return d.images.astype(np.float64), d.target.astype(np.int64)  # pragma: no cover
+
+
+def _stratified_test_mask(y, test_size, seed):
+    """Seeded stratified split: in each class, a random ``round(test_size·n_class)`` go to test."""
+    rng = np.random.default_rng(seed)
+    test = np.zeros(len(y), bool)
+    for c in np.unique(y):
+        idx = np.flatnonzero(y == c)
+        k = int(round(test_size * len(idx)))
+        test[rng.permutation(idx)[:k]] = True
+    return test
 
 
 def _open(path):
@@ -166,3 +194,19 @@ def load_mnist(directory, size=32, normalize="unit", dtype=np.float64):
         x = np.pad(x, ((0, 0), (pad // 2, pad - pad // 2), (pad // 2, pad - pad // 2)))
         out.append((_normalize(x, normalize, 255.0)[..., None].astype(dtype), y))
     return tuple(out)
+
+
+def random_shift(x, rng, max_shift=2):
+    """Data augmentation: shift each image of ``x`` (N, H, W, C) by a random whole number of
+    pixels in ``-max_shift..max_shift`` along rows and columns, filling with the corner value
+    of the frame (the background).  ``rng``: a ``np.random.Generator``.  Returns a new array.
+
+    Usable as ``model.fit(..., augment=random_shift)``."""
+    N, H, W, _ = x.shape
+    m = int(max_shift)
+    pad = np.pad(x, ((0, 0), (m, m), (m, m), (0, 0)), mode="edge")
+    dr = rng.integers(-m, m + 1, N)
+    dc = rng.integers(-m, m + 1, N)
+    rows = (m - dr)[:, None] + np.arange(H)[None, :]          # (N, H)
+    cols = (m - dc)[:, None] + np.arange(W)[None, :]          # (N, W)
+    return pad[np.arange(N)[:, None, None], rows[:, :, None], cols[:, None, :]]

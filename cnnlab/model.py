@@ -233,13 +233,13 @@ class Sequential:
         self.metrics = list(metrics or [])
 
     def fit(self, x, y, epochs=1, batch_size=32, validation_data=None, seed=None, verbose=1,
-            shuffle=True, loss=None, optimizer=None):
+            shuffle=True, loss=None, optimizer=None, augment=None):
         """Minibatch training; see :func:`cnnlab.training.fit`. Returns a ``History``."""
         from .training import fit
 
         return fit(self, x, y, epochs=epochs, batch_size=batch_size,
                    validation_data=validation_data, seed=seed, verbose=verbose, shuffle=shuffle,
-                   loss=loss, optimizer=optimizer)
+                   loss=loss, optimizer=optimizer, augment=augment)
 
     def evaluate(self, x, y, batch_size=256, verbose=0):
         """``[loss, metric...]`` on ``(x, y)`` (just the loss if no metrics)."""

@@ -95,9 +95,11 @@ def _check_xy(model, x, y, name="x"):
 
 
 def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, seed=None, verbose=1,
-        shuffle=True, loss=None, optimizer=None):
+        shuffle=True, loss=None, optimizer=None, augment=None):
     """Train ``model`` on ``x`` (N, ...) channels last and ``y`` (labels (N,) or targets).
 
+    ``augment``: optional ``f(x_batch, rng) -> x_batch`` applied to every training minibatch
+    (e.g. :func:`cnnlab.data.random_shift`), drawing from the same seeded ``rng``.
     Returns a :class:`History`.  See the module docstring for defaults and reproducibility.
     """
     x, y = _check_xy(model, x, y)
@@ -123,7 +125,8 @@ def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, seed=None, v
         tot_loss, tot_acc = 0.0, 0.0
         for s in range(steps):
             idx = order[s * batch_size:(s + 1) * batch_size]
-            value, p = train_step(model, x[idx], y[idx], loss, opt)
+            xb = x[idx] if augment is None else augment(x[idx], rng)
+            value, p = train_step(model, xb, y[idx], loss, opt)
             tot_loss += value * len(idx)
             if "accuracy" in model.metrics:
                 tot_acc += accuracy(p, y[idx]) * len(idx)
