@@ -32,6 +32,16 @@
       return;
     }
     var typeset = function (el) {
+      // MyST tells MathJax to skip the page body except elements of these classes.
+      if (el && el.classList) { el.classList.add("mathjax_process"); }
+      // Widget labels use $...$ (MathJax 2 in Jupyter); the site's MathJax 3 only knows \(...\).
+      if (el && el.childNodes) {
+        Array.prototype.forEach.call(el.childNodes, function (node) {
+          if (node.nodeType === 3 && node.nodeValue.indexOf("$") !== -1) {
+            node.nodeValue = node.nodeValue.replace(/\$([^$]+)\$/g, "\\($1\\)");
+          }
+        });
+      }
       var ready = (MJ.startup && MJ.startup.promise) || Promise.resolve();
       return ready.then(function () {
         return MJ.typesetPromise ? MJ.typesetPromise(el ? [el] : undefined) : null;

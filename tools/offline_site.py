@@ -4,8 +4,12 @@
   are missing.
 * Rewrites the font-awesome 4 stylesheet that Matplotlib's ``to_jshtml`` animations link
   from a CDN to the copy served from ``_static/vendor/font-awesome``.
+* Gives the frame image of a ``to_jshtml`` animation an ``alt`` text (Matplotlib writes
+  ``<img id="_anim_img...">`` without one).
 * Drops repeated inline scripts (sphinx-thebe adds ``const THEBE_JS_URL = ...`` twice,
   a "redeclaration of const" page error; upstream issue).
+* Sets the theme's ``default_mode`` (pydata-sphinx-theme otherwise logs "Got invalid theme
+  mode" as a console error on a browser's first visit).
 * Warns (an error under ``-W``) about any remaining ``<script src>`` or stylesheet
   ``<link href>`` that points off the site, so a new CDN dependency cannot slip in.
 """
@@ -22,6 +26,9 @@ logger = logging.getLogger(__name__)
 FONT_AWESOME_CDN = re.compile(
     r"https?://[^\"'\s]*/font-awesome/4\.[0-9.]+/css/font-awesome(?:\.min)?\.css")
 FONT_AWESOME_LOCAL = "_static/vendor/font-awesome/css/font-awesome.min.css"
+ANIM_IMG = re.compile(r'<img id="(_anim_img[0-9a-f]+)"\s*>')
+ANIM_ALT = ("Animation frame (use the play bar below to play it or to step through "
+            "the frames)")
 REMOTE_ASSET = re.compile(
     r"<(?:script[^>]*\ssrc|link[^>]*\shref)\s*=\s*[\"'](?:https?:)?//[^\"']+[\"'][^>]*>",
     re.IGNORECASE)
@@ -38,11 +45,13 @@ def _check_vendor(app) -> None:
 
 
 def _rewrite(app, pagename, templatename, context, doctree) -> None:
+    context.setdefault("default_mode", "auto")
     body = context.get("body")
     if not body:
         return
     local = context["pathto"](FONT_AWESOME_LOCAL, 1)
     body = FONT_AWESOME_CDN.sub(local, body)
+    body = ANIM_IMG.sub(lambda m: f'<img id="{m.group(1)}" alt="{ANIM_ALT}">', body)
     for tag in REMOTE_ASSET.findall(body):
         if 'rel="stylesheet"' in tag or "<script" in tag.lower():
             logger.warning("page %s loads an asset from the network: %s", pagename, tag,
