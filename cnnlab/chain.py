@@ -127,7 +127,7 @@ def relu_backward(dr, mask):
     if mask.dtype != bool:
         raise TypeError(f"mask must be a boolean array; got dtype {mask.dtype}")
     check_shape(dr, "dr", mask.shape, "the shape of mask")
-    return dr * mask
+    return np.where(mask, dr, 0.0).astype(dr.dtype)
 
 
 # ----------------------------------------------------------------------------- max-pool
@@ -190,7 +190,7 @@ def maxpool_backward(dp, switch, size=2):
     up = np.repeat(np.repeat(dp, sh, axis=-2), sw, axis=-1)
     dr = np.zeros(switch.shape, dtype=dp.dtype)
     dr[..., :up.shape[-2], :up.shape[-1]] = up
-    return dr * switch
+    return np.where(switch, dr, 0.0).astype(dr.dtype)
 
 
 # ----------------------------------------------------------------------------- convolution
