@@ -1,6 +1,7 @@
 """How fast is cnnlab's vectorised convolution layer?  Forward + backward on LeNet-5's shapes.
 
 Run:  .venv/bin/python benchmarks/conv_speed.py [--reps 30] [--threads N] [--dtype float32]
+      [--clock cpu --threads 1]   (CPU time instead of wall time, for a busy machine)
 
 For each of LeNet-5's two convolution layers (batch 64)
 
@@ -55,10 +56,13 @@ def _limit_threads(n):
         return None
 
 
+_CLOCK = time.perf_counter
+
+
 def _once(fn):
-    t = time.perf_counter()
+    t = _CLOCK()
     fn()
-    return time.perf_counter() - t
+    return _CLOCK() - t
 
 
 def main(argv=None):
@@ -67,7 +71,15 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=None, help="threads for BLAS and torch (default: BLAS's)")
     ap.add_argument("--dtype", choices=["float32", "float64", "both"], default="both")
     ap.add_argument("--naive-batch", type=int, default=1, help="batch size for the explicit loops")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="wall time (default), or this process's CPU time -- steadier on a busy "
+                         "shared machine; needs --threads 1 to be comparable")
     args = ap.parse_args(argv)
+    global _CLOCK
+    if args.clock == "cpu":
+        if args.threads != 1:
+            ap.error("--clock cpu needs --threads 1 (CPU time adds up over threads)")
+        _CLOCK = time.process_time
 
     threads = args.threads or _blas_threads() or os.cpu_count()
     limiter = _limit_threads(threads)
@@ -81,7 +93,8 @@ def main(argv=None):
 
     dtypes = ["float32", "float64"] if args.dtype == "both" else [args.dtype]
     rng = np.random.default_rng(0)
-    print(f"threads: {threads} (NumPy BLAS{' and torch' if torch else ''}); medians of {args.reps} runs; "
+    print(f"threads: {threads} (NumPy BLAS{' and torch' if torch else ''}); {args.clock} clock; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; medians of {args.reps} runs; "
           f"naive loops timed on batch {args.naive_batch} and scaled ×{64 // args.naive_batch} to batch 64")
     header = f"{'layer':5} {'dtype':8} {'cnnlab ms':>10} {'torch ms':>9} {'cnnlab/torch':>13} {'naive ms':>10} {'naive/cnnlab':>13}"
     print(header)

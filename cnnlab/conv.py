@@ -422,6 +422,16 @@ def conv2d_backward(dy, x, w, stride=1, padding=0):
     dy3 = dy.reshape(N, F, Ho * Wo)
     db = dy3.sum(axis=(0, 2))
     dw = np.matmul(dy3, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
-    dcols = np.matmul(w.reshape(F, -1).T, dy3)  # (N, C·kh·kw, Ho·Wo)
-    dx = np.ascontiguousarray(_col2im_batched(dcols, x4.shape, kh, kw, sts, pads, (Ho, Wo)))
+    # dx̃ = col2im(wᵀ·dy), done one kernel offset (p, q) at a time so that the (N, C·kh·kw, Ho·Wo)
+    # matrix wᵀ·dy is never stored: each offset adds w[:, :, p, q]ᵀ·dy onto the input pixels
+    # (i·sh + p, j·sw + q) it came from.  Loops run over the kh·kw offsets only.
+    (sh, sw), (pt, pb, pl, pr) = sts, pads
+    H, W = x4.shape[2:]
+    dxp = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=dtype)
+    wt = np.ascontiguousarray(w.transpose(2, 3, 1, 0))  # (kh, kw, C, F)
+    for p in range(kh):
+        for q in range(kw):
+            dxp[:, :, p:p + sh * (Ho - 1) + 1:sh, q:q + sw * (Wo - 1) + 1:sw] += \
+                np.matmul(wt[p, q], dy3).reshape(N, C, Ho, Wo)
+    dx = np.ascontiguousarray(dxp[:, :, pt:pt + H, pl:pl + W])
     return (dx[0] if unbatched else dx), dw, db
