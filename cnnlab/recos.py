@@ -401,3 +401,306 @@ def pattern_vs_negative_example(size=5):
         out[f"y_{key}_linear"] = float(w @ r)
         out[f"y_{key}_relu"] = float(w @ np.maximum(r, 0.0))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Networks and experiments
+# ---------------------------------------------------------------------------------------------
+
+def _activation(name):
+    """Map an experiment's activation word to what ``Conv2D``/``Dense`` accept."""
+    if isinstance(name, str) and name.startswith("trelu"):
+        return trelu_activation(float(name.split(":", 1)[1]))
+    return name
+
+
+def recos_lenet(activation="relu", dense_activation=None, conv_layers=2, seed=0, dtype=np.float32,
+                input_shape=(32, 32, 1)):
+    """The LeNet-5-shaped network of the chapter's experiments (Keras-like, channels last).
+
+    ``conv_layers=2`` (LeNet-5's shape, with the modern simplifications Kuo's experiments also
+    use: a full C3 connection table, average pooling without trainable coefficients, a softmax
+    output)::
+
+        input 32×32×1 → C1 6@5×5 → avg-pool 2 → C3 16@5×5 → avg-pool 2      (→ 5×5×16)
+                      → flatten → F5 120 → F6 84 → 10 (softmax)
+
+    ``conv_layers=1``: one convolution layer with the same receptive field and the same output
+    map as the cascade, and about the same number of weights::
+
+        input 32×32×1 → C 16@13×13 → avg-pool 4                            (→ 5×5×16)
+                      → flatten → F5 120 → F6 84 → 10 (softmax)
+
+    (receptive fields: the cascade's S4 unit sees ``5 → 5 + 1 = 6 → 6 + 4·2 = 14 → 14 + 1·2 = 16``
+    pixels across, the single layer's ``13 → 13 + 3 = 16``; convolution weights
+    ``156 + 2 416 = 2 572`` vs ``2 720``).
+
+    Inputs:
+    - activation: after each convolution: "relu", "linear" (no rectification), "tanh",
+      "lecun_tanh", "trelu:<phi>" (e.g. "trelu:0.5") or an :class:`cnnlab.layers.ActivationSpec`
+    - dense_activation: after F5 and F6 (default: the same as ``activation``)
+    - conv_layers: 1 or 2
+    - seed: seed of the weight initialisation
+    - dtype: np.float32 (default, faster) or np.float64
+
+    Returns a built :class:`cnnlab.Sequential`.
+    """
+    from .layers import AveragePooling2D, Conv2D, Dense, Flatten
+    from .model import Sequential
+
+    act = _activation(activation)
+    dact = act if dense_activation is None else _activation(dense_activation)
+    if conv_layers == 2:
+        convs = [Conv2D(6, 5, activation=act, input_shape=input_shape, name="C1"),
+                 AveragePooling2D(2, name="S2"),
+                 Conv2D(16, 5, activation=act, name="C3"),
+                 AveragePooling2D(2, name="S4")]
+    elif conv_layers == 1:
+        convs = [Conv2D(16, 13, activation=act, input_shape=input_shape, name="C1"),
+                 AveragePooling2D(4, name="S2")]
+    else:
+        raise ValueError(f"conv_layers must be 1 or 2; got {conv_layers!r}")
+    return Sequential(convs + [Flatten(name="flatten"), Dense(120, activation=dact, name="F5"),
+                               Dense(84, activation=dact, name="F6"),
+                               Dense(10, activation="softmax", name="output")],
+                      seed=seed, dtype=dtype)
+
+
+#: The chapter's experiments: name -> network options and training set.
+#: ``train_on``: "normal" (the training images) or "both" (the training images and their
+#: gray-level inversions).
+EXPERIMENTS = {
+    "relu": dict(activation="relu", conv_layers=2, train_on="normal"),
+    "linear": dict(activation="linear", conv_layers=2, train_on="normal"),
+    "one_conv": dict(activation="relu", conv_layers=1, train_on="normal"),
+    "trelu:0.25": dict(activation="trelu:0.25", conv_layers=2, train_on="normal"),
+    "trelu:0.5": dict(activation="trelu:0.5", conv_layers=2, train_on="normal"),
+    "trelu:0.75": dict(activation="trelu:0.75", conv_layers=2, train_on="normal"),
+    "relu_both": dict(activation="relu", conv_layers=2, train_on="both"),
+    "linear_both": dict(activation="linear", conv_layers=2, train_on="both"),
+    "linear_conv": dict(activation="linear", dense_activation="relu", conv_layers=2, train_on="normal"),
+    "lecun_tanh": dict(activation="lecun_tanh", conv_layers=2, train_on="normal"),
+}
+
+#: Training budget shared by every run (Adam, minibatches of 32).
+TRAINING = dict(epochs=5, batch_size=32, learning_rate=2e-3, seeds=(0, 1, 2), data_seed=0)
+
+#: Runs whose trained weights are stored (seed 0), for the chapter's figures and checks.
+KEEP_WEIGHTS = ("relu", "linear")
+
+
+def default_cache_dir():
+    """``<repository root>/cache`` (the package is installed editable from the repository)."""
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[1] / "cache"
+
+
+def digits_data(data_seed=0):
+    """The chapter's data: :func:`cnnlab.data.load_digits` (8×8 digits enlarged to 28×28 and
+    centred in 32×32, pixels in [0, 1], stratified split seeded by ``data_seed``), float32.
+
+    Returns ``(x_train, y_train), (x_test, y_test)``; x of shape (N, 32, 32, 1).
+    """
+    from .data import load_digits
+
+    return load_digits(size=32, seed=data_seed, normalize="unit", dtype=np.float32)
+
+
+def data_fingerprint(data):
+    """Sizes of the split and a SHA-1 of the test images and labels, to tie a cache to its data."""
+    import hashlib
+
+    (xtr, ytr), (xte, yte) = data
+    h = hashlib.sha1(np.ascontiguousarray(xte, dtype=np.float32).tobytes())
+    h.update(np.ascontiguousarray(yte, dtype=np.int64).tobytes())
+    return {"n_train": int(len(xtr)), "n_test": int(len(xte)), "test_sha1": h.hexdigest()[:16]}
+
+
+def train_run(name, seed, data=None, epochs=None, batch_size=None, learning_rate=None, verbose=0):
+    """Train one experiment ``name`` (a key of :data:`EXPERIMENTS`) with one seed.
+
+    Returns ``(record, model)``; ``record`` is a dict with ``name``, ``seed``, ``acc_normal``
+    and ``acc_inverted`` (test accuracy on the test images and on their gray-level inversions),
+    ``inverted_pred_counts`` (how many inverted test images went to each class), ``train_acc``,
+    ``epochs`` and ``seconds``.
+    """
+    import time
+
+    from .optim import Adam
+
+    if name not in EXPERIMENTS:
+        raise ValueError(f"name must be one of {sorted(EXPERIMENTS)}; got {name!r}")
+    spec = dict(EXPERIMENTS[name])
+    train_on = spec.pop("train_on")
+    epochs = TRAINING["epochs"] if epochs is None else epochs
+    batch_size = TRAINING["batch_size"] if batch_size is None else batch_size
+    learning_rate = TRAINING["learning_rate"] if learning_rate is None else learning_rate
+    (xtr, ytr), (xte, yte) = digits_data(TRAINING["data_seed"]) if data is None else data
+    if train_on == "both":
+        xtr, ytr = np.concatenate([xtr, invert_gray(xtr)]), np.concatenate([ytr, ytr])
+    model = recos_lenet(seed=seed, **spec)
+    model.compile(loss="sparse_categorical_crossentropy", optimizer=Adam(learning_rate),
+                  metrics=["accuracy"])
+    t0 = time.perf_counter()
+    hist = model.fit(xtr, ytr, epochs=epochs, batch_size=batch_size, seed=seed, verbose=verbose)
+    seconds = time.perf_counter() - t0
+    pred_inv = model.predict(invert_gray(xte)).argmax(axis=-1)
+    record = dict(name=name, seed=int(seed), epochs=int(epochs),
+                  train_acc=float(hist.history["accuracy"][-1]) if epochs else None,
+                  acc_normal=float(model.evaluate(xte, yte)[1]),
+                  acc_inverted=float(np.mean(pred_inv == yte)),
+                  inverted_pred_counts=np.bincount(pred_inv, minlength=10).tolist(),
+                  seconds=round(seconds, 1))
+    return record, model
+
+
+def run_experiments(names=None, seeds=None, cache_dir=None, retrain=False, verbose=0, log=print):
+    """Run (or load) the chapter's experiments, caching every result on disk.
+
+    Results go to ``<cache_dir>/recos_results.json`` after each run (so an interrupted run
+    resumes); seed-0 weights of :data:`KEEP_WEIGHTS` go to ``<cache_dir>/recos_weights.npz``.
+    Runs already in the cache are skipped unless ``retrain=True`` — so **one call re-trains
+    everything**: ``run_experiments(retrain=True)``.
+
+    Inputs:
+    - names: experiment names (default: all of :data:`EXPERIMENTS`)
+    - seeds: seeds (default ``TRAINING["seeds"]``)
+    - cache_dir: folder of the cache (default :func:`default_cache_dir`)
+    - retrain: ignore the cache and train again
+    - verbose: passed to ``fit``
+    - log: function called with one line per finished run (``None``: silent)
+
+    Returns the results dict (see :func:`load_results`).
+    """
+    import json
+    from pathlib import Path
+
+    names = list(EXPERIMENTS) if names is None else list(names)
+    seeds = list(TRAINING["seeds"] if seeds is None else seeds)
+    for n in names:
+        if n not in EXPERIMENTS:
+            raise ValueError(f"names: unknown experiment {n!r}; expected some of {sorted(EXPERIMENTS)}")
+    cache = Path(default_cache_dir() if cache_dir is None else cache_dir)
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / "recos_results.json"
+    results = {"training": {k: (list(v) if isinstance(v, tuple) else v) for k, v in TRAINING.items()},
+               "experiments": {k: v for k, v in EXPERIMENTS.items()}, "runs": []}
+    if path.exists() and not retrain:
+        results["runs"] = json.loads(path.read_text())["runs"]
+    done = {(r["name"], r["seed"]) for r in results["runs"]}
+    wpath = cache / "recos_weights.npz"
+    weights = dict(np.load(wpath)) if (wpath.exists() and not retrain) else {}
+    data = digits_data(TRAINING["data_seed"])
+    results["data"] = data_fingerprint(data)
+    if results["runs"] and json.loads(path.read_text()).get("data") != results["data"]:
+        raise ValueError(f"{path} was made with other data ({json.loads(path.read_text()).get('data')}); "
+                         f"now {results['data']}: call run_experiments(retrain=True)")
+    for seed in seeds:
+        for name in names:
+            if (name, seed) in done:
+                continue
+            record, model = train_run(name, seed, data=data, verbose=verbose)
+            results["runs"] = [r for r in results["runs"] if (r["name"], r["seed"]) != (name, seed)]
+            results["runs"].append(record)
+            path.write_text(json.dumps(results, indent=1))
+            if seed == 0 and name in KEEP_WEIGHTS:
+                for i, w in enumerate(model.get_weights()):
+                    weights[f"{name}/{i}"] = w.astype(np.float32)
+                np.savez_compressed(wpath, **weights)
+            if log is not None:
+                log(f"{name:12s} seed {seed}: test {record['acc_normal']:.3f}, inverted "
+                    f"{record['acc_inverted']:.3f} ({record['seconds']:.0f} s)")
+    return results
+
+
+def load_results(cache_dir=None):
+    """The cached results: a dict with ``training`` (the budget), ``experiments`` and ``runs``
+    (one dict per (experiment, seed), see :func:`train_run`).  Raises ``FileNotFoundError`` with
+    the command that makes the cache when it is missing.
+    """
+    import json
+    from pathlib import Path
+
+    path = Path(default_cache_dir() if cache_dir is None else cache_dir) / "recos_results.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found; run cnnlab.recos.run_experiments() to train "
+                                "and cache the experiments")
+    return json.loads(path.read_text())
+
+
+def load_model(name, cache_dir=None):
+    """The cached seed-0 network of experiment ``name`` (one of :data:`KEEP_WEIGHTS`)."""
+    from pathlib import Path
+
+    if name not in KEEP_WEIGHTS:
+        raise ValueError(f"name must be one of {KEEP_WEIGHTS} (the runs whose weights are kept); got {name!r}")
+    path = Path(default_cache_dir() if cache_dir is None else cache_dir) / "recos_weights.npz"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found; run cnnlab.recos.run_experiments() first")
+    store = np.load(path)
+    keys = sorted((k for k in store.files if k.startswith(name + "/")), key=lambda k: int(k.split("/")[1]))
+    if not keys:
+        raise FileNotFoundError(f"{path} holds no weights for {name!r}; run run_experiments([{name!r}], [0])")
+    spec = {k: v for k, v in EXPERIMENTS[name].items() if k != "train_on"}
+    model = recos_lenet(seed=0, **spec)
+    model.set_weights([store[k] for k in keys])
+    return model
+
+
+def summarize(results, names=None):
+    """Mean and spread of each experiment's test accuracies over its seeds.
+
+    Returns a list of dicts: ``name``, ``n`` (seeds), ``normal_mean``, ``normal_min``,
+    ``normal_max``, ``inverted_mean``, ``inverted_min``, ``inverted_max`` (fractions).
+    """
+    runs = results["runs"]
+    names = [n for n in results["experiments"] if any(r["name"] == n for r in runs)] if names is None else names
+    rows = []
+    for n in names:
+        rs = [r for r in runs if r["name"] == n]
+        if not rs:
+            raise ValueError(f"names: no cached run of {n!r}")
+        row = {"name": n, "n": len(rs)}
+        for key in ("normal", "inverted"):
+            v = np.array([r[f"acc_{key}"] for r in rs])
+            row.update({f"{key}_mean": float(v.mean()), f"{key}_min": float(v.min()),
+                        f"{key}_max": float(v.max())})
+        rows.append(row)
+    return rows
+
+
+def format_pm(mean, lo, hi):
+    """``'97.2 % (96.9–97.5)'``: mean and range over seeds, in percent, one decimal."""
+    return f"{100 * mean:.1f} % ({100 * lo:.1f}–{100 * hi:.1f})"
+
+
+def centred_logits(model, x):
+    """The network's logits minus their mean over the classes, from its softmax output.
+
+    ``log softmax(z) = z - logsumexp(z)``, so ``log p - mean(log p) = z - mean(z)``: the logits up
+    to the one constant per sample that softmax ignores.  Centring is linear, so an affine network
+    ``z = F(x)`` keeps the identity ``c(1 - x) = c(1) + c(0) - c(x)``.
+
+    Inputs:
+    - model: a network ending in a softmax
+    - x: (N, H, W, C) images
+    Returns (N, classes).
+    """
+    p = np.asarray(model.predict(x), dtype=np.float64)
+    logp = np.log(np.clip(p, 1e-300, None))
+    return logp - logp.mean(axis=-1, keepdims=True)
+
+
+def inversion_identity_error(model, x):
+    """How far ``model`` is from the affine identity ``c(1 - x) + c(x) = c(1) + c(0)``.
+
+    Returns the largest absolute deviation over the images and classes (``c`` from
+    :func:`centred_logits`): about 1e-5 in float32 for a network without rectification
+    (affine), order 1 or more for a rectified one.
+    """
+    xs = as_array(x, "x", ndim=4)
+    ones, zeros = np.ones_like(xs[:1]), np.zeros_like(xs[:1])
+    lhs = centred_logits(model, invert_gray(xs)) + centred_logits(model, xs)
+    rhs = centred_logits(model, ones) + centred_logits(model, zeros)
+    return float(np.max(np.abs(lhs - rhs)))

@@ -208,3 +208,75 @@ def test_pattern_vs_negative_example_by_hand():
     assert np.sum(np.abs(ex["P"]) * np.abs(ex["Q"])) == 0.0  # no pixel in common
     with pytest.raises(ValueError, match="size must be an int >= 3"):
         recos.pattern_vs_negative_example(2)
+
+
+# --------------------------------------------------------------------------- networks, runner
+def test_recos_lenet_shapes_and_weights():
+    two = recos.recos_lenet("relu")
+    one = recos.recos_lenet("relu", conv_layers=1)
+    # hand counts: (5·5+1)·6 = 156, (5·5·6+1)·16 = 2416; (13·13+1)·16 = 2720
+    assert [l.count_params() for l in two.layers[:4]] == [156, 0, 2416, 0]
+    assert [l.count_params() for l in one.layers[:2]] == [2720, 0]
+    assert two.layers[3].output_shape == one.layers[1].output_shape == (None, 5, 5, 16)
+    assert recos.recos_lenet("trelu:0.5").layers[0].activation == "trelu(phi=0.5)"
+    assert recos.recos_lenet("linear", dense_activation="relu").layers[5].activation == "relu"
+    with pytest.raises(ValueError, match="conv_layers must be 1 or 2"):
+        recos.recos_lenet(conv_layers=3)
+
+
+def test_network_without_rectification_is_affine_and_relu_is_not():
+    rng = np.random.default_rng(8)
+    x = rng.uniform(size=(4, 32, 32, 1))
+    lin = recos.recos_lenet("linear", seed=1, dtype=np.float64)
+    rel = recos.recos_lenet("relu", seed=1, dtype=np.float64)
+    # an affine map F satisfies F(1 - x) + F(x) = F(1) + F(0) (softmax's per-row constant removed)
+    assert recos.inversion_identity_error(lin, x) < 1e-9
+    assert recos.inversion_identity_error(rel, x) > 1e-4
+    # the same identity by hand: centred log-probabilities are centred logits
+    c = recos.centred_logits(lin, x)
+    np.testing.assert_allclose(c.sum(axis=1), 0.0, atol=1e-9)
+
+
+def test_trelu_network_gradient_matches_finite_differences():
+    # the TReLU activation plugged into the model backpropagates correctly (float64, away from kinks)
+    from cnnlab.gradcheck import numerical_gradient, rel_error
+
+    rng = np.random.default_rng(9)
+    spec = recos.trelu_activation(0.3)
+    u = rng.uniform(-1, 1, size=(3, 5))
+    u = np.where(np.abs(u - 0.3) < 0.05, u + 0.1, u)
+    dy = rng.normal(size=u.shape)
+    num = numerical_gradient(lambda v: float(np.sum(dy * spec.f(v))), u.copy())
+    assert rel_error(spec.grad(u, spec.f(u), dy), num) < 1e-7
+
+
+def test_run_experiments_caches_resumes_and_reloads(tmp_path, monkeypatch):
+    monkeypatch.setitem(recos.TRAINING, "epochs", 0)  # no training: just the bookkeeping
+    res = recos.run_experiments(["relu", "linear"], seeds=[0], cache_dir=tmp_path, log=None)
+    assert {(r["name"], r["seed"]) for r in res["runs"]} == {("relu", 0), ("linear", 0)}
+    stored = json.loads((tmp_path / "recos_results.json").read_text())
+    assert len(stored["runs"]) == 2 and (tmp_path / "recos_weights.npz").exists()
+    for r in stored["runs"]:
+        assert 0.0 <= r["acc_normal"] <= 1.0 and sum(r["inverted_pred_counts"]) == stored["data"]["n_test"]
+
+    def boom(*args, **kwargs):
+        raise AssertionError("a cached run was trained again")
+
+    monkeypatch.setattr(recos, "train_run", boom)
+    again = recos.run_experiments(["relu", "linear"], seeds=[0], cache_dir=tmp_path, log=None)
+    assert again["runs"] == stored["runs"]
+    # the stored weights are the untrained seed-0 network's
+    m = recos.load_model("relu", cache_dir=tmp_path)
+    fresh = recos.recos_lenet("relu", seed=0)
+    for a, b in zip(m.get_weights(), fresh.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    rows = recos.summarize(recos.load_results(tmp_path))
+    assert [r["name"] for r in rows] == ["relu", "linear"] and rows[0]["n"] == 1
+    with pytest.raises(FileNotFoundError, match="run_experiments"):
+        recos.load_results(tmp_path / "nowhere")
+    with pytest.raises(ValueError, match="unknown experiment"):
+        recos.run_experiments(["sigmoid"], cache_dir=tmp_path)
+
+
+def test_format_pm():
+    assert recos.format_pm(0.9712, 0.9611, 0.98) == "97.1 % (96.1–98.0)"
