@@ -194,3 +194,21 @@ def test_matlab_conv2_bad_arguments():
         conv2(np.ones((2, 2)), np.ones((2, 2)), 1)
     with pytest.raises(ValueError, match=r"a must be 1-D or 2-D; got a 3-D array"):
         conv2(np.ones((2, 2, 2)), np.ones((2, 2)))
+
+
+def test_naive_backward_dy_wrong_shape():
+    from cnnlab.naive import conv2d_backward_naive, maxpool2d_backward_naive
+
+    with pytest.raises(ValueError, match=r"dy must have shape \(2, 4, 6, 6\); got shape \(2, 4, 5, 5\)"):
+        conv2d_backward_naive(np.zeros((2, 4, 5, 5)), X, W)
+    with pytest.raises(ValueError, match=r"dy must have shape \(2, 3, 4, 4\); got shape \(2, 3, 8, 8\)"):
+        maxpool2d_backward_naive(np.zeros((2, 3, 8, 8)), X, 2)
+
+
+def test_activation_backward_dy_wrong_shape():
+    from cnnlab.activations import get_activation, softmax_backward
+
+    with pytest.raises(ValueError, match=r"dy must have the shape of x \(2, 3\); got \(3, 2\)"):
+        get_activation("tanh").backward(np.ones((3, 2)), np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"dy must have the shape of x \(2, 3\); got \(2,\)"):
+        softmax_backward(np.ones(2), np.ones((2, 3)))
