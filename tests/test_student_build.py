@@ -1,0 +1,116 @@
+"""The student edition (``make student`` -> tools/student.py) leaks no solution text and keeps
+every exercise and self-check. Built here from the real notebooks in book/."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+
+spec = importlib.util.spec_from_file_location("student", ROOT / "tools" / "student.py")
+student = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(student)
+
+FENCE = re.compile(r"^(```+|:::+)|^:[a-z-]+:")
+SELF_CHECK = re.compile(r"\bcheck_\w+\s*\(")
+SOURCES = sorted(p for p in BOOK.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+IDS = [str(p.relative_to(BOOK)) for p in SOURCES]
+
+
+def text(cell) -> str:
+    return student.source(cell)
+
+
+def tagged(cell, tag) -> bool:
+    return tag in cell.get("metadata", {}).get("tags", [])
+
+
+def distinctive_lines(solution_cells, other_cells) -> set[str]:
+    """Lines of the solutions long enough to be telling, that appear nowhere else."""
+    elsewhere = "\n".join(text(c) for c in other_cells)
+    lines = set()
+    for cell in solution_cells:
+        for line in text(cell).splitlines():
+            line = line.strip()
+            if len(line) >= 12 and not FENCE.match(line) and line not in elsewhere:
+                lines.add(line)
+    return lines
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("student")
+    written = student.build(BOOK, out)
+    return out, written
+
+
+def test_one_student_notebook_per_chapter(built):
+    out, written = built
+    assert sorted(p.relative_to(out) for p in written) == \
+        sorted(p.relative_to(BOOK) for p in SOURCES)
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=IDS)
+def test_no_solution_leaks_and_checks_kept(built, path):
+    out, _ = built
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    stu = json.loads((out / path.relative_to(BOOK)).read_text(encoding="utf-8"))
+    nbformat = pytest.importorskip("nbformat")
+    nbformat.validate(nbformat.from_dict(stu))
+
+    solutions = [c for c in nb["cells"] if student.is_solution(c)]
+    others = [c for c in nb["cells"] if not student.is_solution(c)]
+    stu_text = "\n".join(text(c) for c in stu["cells"])
+
+    assert not any(tagged(c, "solution") for c in stu["cells"])
+    assert "{solution" not in stu_text, "a {solution} directive survived"
+    leaked = sorted(line for line in distinctive_lines(solutions, others) if line in stu_text)
+    assert not leaked, f"solution text in the student notebook: {leaked[:5]}"
+
+    # everything that is not a solution is kept, in order, with outputs cleared
+    assert [text(c) for c in stu["cells"]] == [text(c) for c in others]
+    assert all(c.get("outputs") == [] for c in stu["cells"] if c["cell_type"] == "code")
+    assert "widgets" not in stu.get("metadata", {})
+    checks = [text(c) for c in others if c["cell_type"] == "code" and SELF_CHECK.search(text(c))]
+    assert checks == [text(c) for c in stu["cells"]
+                      if c["cell_type"] == "code" and SELF_CHECK.search(text(c))]
+    # each exercise keeps its statement
+    n_ex = sum("{exercise" in text(c) for c in others)
+    assert n_ex == sum("{exercise" in text(c) for c in stu["cells"])
+
+
+def test_removal_on_a_hand_made_notebook(tmp_path):
+    """Works on a known case too, so the check above cannot pass vacuously."""
+    def md(src, tags=()):
+        return {"cell_type": "markdown", "source": src, "metadata": {"tags": list(tags)}}
+
+    def code(src, tags=(), outputs=()):
+        return {"cell_type": "code", "source": src, "execution_count": 3,
+                "outputs": list(outputs), "metadata": {"tags": list(tags)}}
+
+    nb = {"nbformat": 4, "nbformat_minor": 5,
+          "metadata": {"widgets": {"state": {}}},
+          "cells": [
+              md("```{exercise}\n:label: ch99-ex1\nHow many weights?\n```"),
+              code("answer = None\nch99.check_ex1(answer)",
+                   outputs=[{"output_type": "stream", "name": "stdout", "text": "✓"}]),
+              md("```{solution} ch99-ex1\n:class: dropdown\nThe secret count is 4242.\n```",
+                 tags=["solution"]),
+              code("print('secret code 4242')", tags=["solution"]),
+              md(":::{solution} ch99-ex2\nUntagged secret 777\n:::"),  # safety net
+          ]}
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "99_x.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    student.build(tmp_path / "book", tmp_path / "out")
+    stu = json.loads((tmp_path / "out" / "99_x.ipynb").read_text(encoding="utf-8"))
+    all_text = json.dumps(stu)
+    assert "4242" not in all_text and "777" not in all_text
+    assert len(stu["cells"]) == 2
+    assert "check_ex1" in text(stu["cells"][1])
+    assert stu["cells"][1]["outputs"] == [] and stu["cells"][1]["execution_count"] is None
+    assert "widgets" not in stu["metadata"]
