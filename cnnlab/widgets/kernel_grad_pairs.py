@@ -117,7 +117,7 @@ class KernelGradPairs:
 
     def formula(self):
         """The sum written out, e.g. ``dE/dk11 = 1·6 + 0·7 + … = 12``."""
-        terms = " + ".join(f"{_fmt(t['delta'])}·{_fmt(t['x'])}" for t in self.pairs())
+        terms = " + ".join(f"{_paren(t['delta'])}·{_paren(t['x'])}" for t in self.pairs())
         return f"∂E/∂k{self.p}{self.q} = {terms} = {_fmt(self.gradient())}"
 
 
@@ -126,6 +126,11 @@ def _fmt(v):
     if abs(v - round(v)) < 1e-9:
         return str(int(round(v)))
     return f"{v:.2f}".rstrip("0").rstrip(".")
+
+
+def _paren(v):
+    s = _fmt(v)
+    return f"({s})" if s.startswith("-") else s
 
 
 def _grid(ax, values, title, colours, fontsize, labels=None):
