@@ -104,3 +104,16 @@ def test_load_mnist_from_small_idx_files(tmp_path):
     np.testing.assert_allclose(xtr[:, 2:30, 2:30, 0], imgs / 255.0)
     with pytest.raises(FileNotFoundError, match="does not download"):
         load_mnist(tmp_path / "nothing-here")
+
+
+def test_random_shift_moves_whole_images_within_range():
+    from cnnlab.data import random_shift
+
+    x = np.zeros((50, 9, 9, 1))
+    x[:, 4, 4, 0] = 1.0                       # one bright pixel in the middle
+    out = random_shift(x, np.random.default_rng(0), max_shift=2)
+    assert out.shape == x.shape
+    pos = np.array([np.unravel_index(o[..., 0].argmax(), (9, 9)) for o in out])
+    assert np.all(np.abs(pos - 4) <= 2) and len({tuple(p) for p in pos}) > 5
+    np.testing.assert_array_equal(out.sum(axis=(1, 2, 3)), 1.0)   # nothing lost or duplicated
+    np.testing.assert_array_equal(random_shift(x, np.random.default_rng(0), max_shift=0), x)
