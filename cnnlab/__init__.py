@@ -15,19 +15,25 @@ __version__ = "0.1.0"
 _EXPORTS = {
     # convolution
     "correlate2d": "conv", "convolve2d": "conv", "conv2d": "conv", "conv2d_backward": "conv",
-    "conv_output_size": "conv", "im2col": "conv", "col2im": "conv",
+    "conv_output_size": "conv", "conv_floors": "conv", "resolve_padding": "conv",
+    "im2col": "conv", "col2im": "conv",
     # explicit-loop references
     "conv2d_naive": "naive", "conv2d_backward_naive": "naive",
     "maxpool2d_naive": "naive", "maxpool2d_backward_naive": "naive",
     # pooling
     "maxpool2d": "pool", "maxpool2d_backward": "pool",
-    "avgpool2d": "pool", "avgpool2d_backward": "pool",
+    "avgpool2d": "pool", "avgpool2d_backward": "pool", "pool_output_shape": "pool",
     # Bouvrie's helpers and LeNet's trainable subsampling
     "up": "sampling", "down": "sampling", "rot180": "sampling",
     "subsample": "sampling", "subsample_backward": "sampling",
     # activations
     "relu": "activations", "sigmoid": "activations", "tanh": "activations",
     "lecun_tanh": "activations", "softmax": "activations", "get_activation": "activations",
+    "relu_grad": "activations", "sigmoid_grad": "activations", "tanh_grad": "activations",
+    "lecun_tanh_grad": "activations", "softmax_backward": "activations",
+    "Activation": "activations",
+    # gradient checking
+    "numerical_gradient": "gradcheck", "rel_error": "gradcheck", "check_gradient": "gradcheck",
     # model API
     "Sequential": "model",
 }
