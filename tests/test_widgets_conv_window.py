@@ -122,3 +122,14 @@ def test_static_twin_has_one_panel_per_position():
     titled = [ax.get_title() for ax in fig.axes if ax.get_title()]
     ref = signal.correlate2d(cw.DEFAULT_X, cw.DEFAULT_K, "valid")
     assert titled[:9] == [f"y[{i},{j}] = {int(ref[i, j])}" for i in range(3) for j in range(3)]
+
+
+def test_static_modes_titles_match_scipy_sizes():
+    fig = cw.static_modes()
+    x = np.arange(1.0, 17.0).reshape(4, 4)
+    expected = []
+    for shape in [(3, 3), (2, 2)]:
+        for mode in ["valid", "same", "full"]:
+            ho, wo = signal.correlate2d(x, np.ones(shape), mode=mode).shape
+            expected.append(f"{mode}, kernel {shape[0]}×{shape[1]}: 4×4 → {ho}×{wo}")
+    assert [ax.get_title() for ax in fig.axes] == expected

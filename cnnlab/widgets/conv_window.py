@@ -31,7 +31,7 @@ import numpy as np
 from .._validate import as_array, positive_int_pair, shape_str
 from ..conv import resolve_padding
 
-__all__ = ["ConvWindow", "panel", "static_conv_window", "draw_conv_window", "DEFAULT_X", "DEFAULT_K"]
+__all__ = ["ConvWindow", "panel", "static_conv_window", "static_modes", "draw_conv_window", "DEFAULT_X", "DEFAULT_K"]
 
 #: default input: a 5×5 image with a bright vertical bar (small integers so sums are readable)
 DEFAULT_X = np.array([[0, 1, 2, 1, 0],
@@ -334,9 +334,9 @@ def static_conv_window(x=DEFAULT_X, k=DEFAULT_K, padding="valid", stride=1, flip
     from matplotlib.figure import Figure
     state = ConvWindow(x, k, padding=padding, stride=stride, flip=flip)
     n = min(state.positions, int(max_panels))
-    cols = min(n + 1, 5)
+    cols = min(n + 1, 4)
     rows = -(-(n + 1) // cols)
-    fig = Figure(figsize=(2.1 * cols, 2.3 * rows))
+    fig = Figure(figsize=(2.2 * cols, 2.3 * rows))
     axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
     base = np.ones(state.padded.shape + (3,))
     base[state.padding_mask()] = (0.86, 0.86, 0.86)
@@ -354,5 +354,33 @@ def static_conv_window(x=DEFAULT_X, k=DEFAULT_K, padding="valid", stride=1, flip
         ax.set_axis_off()
     fig.suptitle(f"the window visits every position (kernel {state.k.shape[0]}×{state.k.shape[1]}, "
                  f"stride {state.stride[0]}, padding {state.padding!r})", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def static_modes(x=None, kernel_shapes=((3, 3), (2, 2))):
+    """Picture of the three modes: for each kernel shape (one row) and each of "valid", "same",
+    "full" (one column), the padded input (padding grey) with the first window (red) and the last
+    window (blue), titled with the output size.  ``x`` defaults to a 4×4 input.  Returns a
+    ``matplotlib.figure.Figure``."""
+    from matplotlib.figure import Figure
+    x = np.arange(1.0, 17.0).reshape(4, 4) if x is None else x
+    modes = ("valid", "same", "full")
+    fig = Figure(figsize=(2.6 * len(modes), 2.7 * len(kernel_shapes)))
+    axes = np.atleast_2d(fig.subplots(len(kernel_shapes), len(modes)))
+    for r, shape in enumerate(kernel_shapes):
+        k = np.ones(shape)
+        for c, mode in enumerate(modes):
+            st = ConvWindow(x, k, padding=mode)
+            colors = np.ones(st.padded.shape + (3,))
+            colors[st.padding_mask()] = (0.86, 0.86, 0.86)
+            H, W = st.x.shape
+            Ho, Wo = st.out_shape
+            _grid(axes[r, c], st.padded, f"{mode}, kernel {shape[0]}×{shape[1]}: {H}×{W} → {Ho}×{Wo}", colors,
+                  fontsize=7)
+            _rect(axes[r, c], 0, 0, *shape, color="tab:red", lw=2)
+            rs, cs = st.window_slice(Ho - 1, Wo - 1)
+            _rect(axes[r, c], rs.start, cs.start, *shape, color="tab:blue", lw=2)
+    fig.suptitle("zero padding (grey); first window (red) and last window (blue)", fontsize=9)
     fig.tight_layout()
     return fig

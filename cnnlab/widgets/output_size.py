@@ -201,15 +201,15 @@ def panel(i=7, k=3, s=2, p=0, d=1):
     return box
 
 
-def static_output_size(cases=((7, 3, 2, 0, 1), (8, 3, 2, 0, 1), (7, 3, 1, 0, 2))):
+def static_output_size(cases=((7, 3, 2, 0, 1), (8, 3, 2, 0, 1), (7, 3, 2, 1, 1), (7, 3, 1, 0, 2))):
     """The static twin: one coverage picture per ``(i, k, s, p, d)`` case (default: an exact fit,
-    a floored size, a dilated kernel).  Returns a ``matplotlib.figure.Figure``."""
+    a floored size, zero padding, a dilated kernel).  Returns a ``matplotlib.figure.Figure``."""
     from matplotlib.figure import Figure
-    fig = Figure(figsize=(4.0 * len(cases), 3.0))
-    axes = np.atleast_1d(fig.subplots(1, len(cases)))
+    fig = Figure(figsize=(6.5, 2.3 * len(cases)))
+    axes = np.atleast_1d(fig.subplots(len(cases), 1))
     for ax, case in zip(axes, cases):
         draw_coverage(OutputSize(*case), ax)
     fig.text(0.5, 0.02, "grey: zero padding · red: read by no window · dots: the taps of each window",
              ha="center", fontsize=8)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
