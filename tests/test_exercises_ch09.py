@@ -1,0 +1,42 @@
+"""Self-checks of chapter 9: right answers pass, typical wrong answers fail with a hint."""
+import numpy as np
+import pytest
+
+from cnnlab.exercises import ch09
+
+
+def test_ex1(capsys):
+    assert ch09.check_ex1([(28, 28, 6), (14, 14, 6), (10, 10, 16), (5, 5, 16), (1, 1, 120)])
+    assert not ch09.check_ex1([(6, 28, 28), (14, 14, 6), (10, 10, 16), (5, 5, 16), (1, 1, 120)])
+    assert "channels last" in capsys.readouterr().out
+    assert not ch09.check_ex1([(29, 29, 6), (14, 14, 6), (10, 10, 16), (5, 5, 16), (1, 1, 120)])
+    assert "32 − 5 + 1" in capsys.readouterr().out
+    assert not ch09.check_ex1([(28, 28, 6)])
+    assert not ch09.check_ex1(None)
+
+
+def test_ex2(capsys):
+    # LeCun et al. 1998, Section II.B: C3 has 1 516 trainable parameters
+    assert ch09.check_ex2(1516)
+    assert not ch09.check_ex2(2416)
+    assert "Table I" in capsys.readouterr().out
+    assert not ch09.check_ex2(1500)
+    assert "bias" in capsys.readouterr().out
+    assert not ch09.check_ex2("many")
+
+
+def test_ex3(capsys):
+    # by hand: diagonal 50 + 30 + 50 = 130 of 150 -> 0.8667; recalls 1, 0.6, 1 -> class 1
+    assert ch09.check_ex3(130 / 150, 1)
+    assert not ch09.check_ex3(86.67, 1)
+    assert "fraction" in capsys.readouterr().out
+    assert not ch09.check_ex3(130 / 150, 0)
+    assert "rows" in capsys.readouterr().out
+    prec = np.mean([50 / 60, 30 / 30, 50 / 60])
+    assert not ch09.check_ex3(prec, 1)
+    assert "precision" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("bad", [(None, 1), (0.9, "x")])
+def test_ex3_bad(bad):
+    assert not ch09.check_ex3(*bad)
