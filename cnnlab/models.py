@@ -49,7 +49,9 @@ import numpy as np
 from .layers import Conv2D, Dense, Flatten, Subsampling
 from .model import Sequential
 
-__all__ = ["lenet5", "C3_TABLE", "C3_CONNECTIONS", "small_lenet"]
+__all__ = ["lenet5", "C3_TABLE", "C3_CONNECTIONS", "small_lenet", "Sequential"]
+# ``Sequential`` is re-exported so ``from keras.models import Sequential`` becomes
+# ``from cnnlab.models import Sequential``.
 
 # S2 maps feeding each C3 map (LeCun et al. 1998, Table I)
 C3_CONNECTIONS = (
