@@ -426,14 +426,15 @@ def recos_lenet(activation="relu", dense_activation=None, conv_layers=2, seed=0,
                       → flatten → F5 120 → F6 84 → 10 (softmax)
 
     ``conv_layers=1``: one convolution layer with the same receptive field and the same output
-    map as the cascade, and about the same number of weights::
+    map as the cascade, about as many weights and as many multiply-adds::
 
-        input 32×32×1 → C 16@13×13 → avg-pool 4                            (→ 5×5×16)
+        input 32×32×1 → C 16@14×14, stride 2 → avg-pool 2                  (→ 5×5×16)
                       → flatten → F5 120 → F6 84 → 10 (softmax)
 
     (receptive fields: the cascade's S4 unit sees ``5 → 5 + 1 = 6 → 6 + 4·2 = 14 → 14 + 1·2 = 16``
-    pixels across, the single layer's ``13 → 13 + 3 = 16``; convolution weights
-    ``156 + 2 416 = 2 572`` vs ``2 720``).
+    pixels across, the single layer's ``14 → 14 + 1·2 = 16``; convolution weights
+    ``156 + 2 416 = 2 572`` vs ``(14·14 + 1)·16 = 3 152``; multiply-adds per image
+    ``28²·6·25 + 10²·16·150 = 357 600`` vs ``10²·16·196 = 313 600``).
 
     Inputs:
     - activation: after each convolution: "relu", "linear" (no rectification), "tanh",
@@ -456,8 +457,8 @@ def recos_lenet(activation="relu", dense_activation=None, conv_layers=2, seed=0,
                  Conv2D(16, 5, activation=act, name="C3"),
                  AveragePooling2D(2, name="S4")]
     elif conv_layers == 1:
-        convs = [Conv2D(16, 13, activation=act, input_shape=input_shape, name="C1"),
-                 AveragePooling2D(4, name="S2")]
+        convs = [Conv2D(16, 14, strides=2, activation=act, input_shape=input_shape, name="C1"),
+                 AveragePooling2D(2, name="S2")]
     else:
         raise ValueError(f"conv_layers must be 1 or 2; got {conv_layers!r}")
     return Sequential(convs + [Flatten(name="flatten"), Dense(120, activation=dact, name="F5"),
@@ -704,3 +705,100 @@ def inversion_identity_error(model, x):
     lhs = centred_logits(model, invert_gray(xs)) + centred_logits(model, xs)
     rhs = centred_logits(model, ones) + centred_logits(model, zeros)
     return float(np.max(np.abs(lhs - rhs)))
+
+
+def compare(a, b):
+    """Compare two sets of per-seed accuracies conservatively by their ranges.
+
+    Returns ``"higher"`` if every value of ``a`` exceeds every value of ``b`` (ranges do not
+    overlap), ``"lower"`` in the opposite case, ``"overlap"`` otherwise.
+    """
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if a.size == 0 or b.size == 0:
+        raise ValueError(f"a and b must be non-empty; got sizes {a.size} and {b.size}")
+    if a.min() > b.max():
+        return "higher"
+    if a.max() < b.min():
+        return "lower"
+    return "overlap"
+
+
+def _accs(results, name, key="normal"):
+    return [r[f"acc_{key}"] for r in results["runs"] if r["name"] == name]
+
+
+def _pm(v):
+    v = np.asarray(v, float)
+    return format_pm(v.mean(), v.min(), v.max()) + f", {v.size} seeds"
+
+
+def claims_table(results):
+    """Each claim of Kuo's papers that the chapter tests, our measurement and a verdict.
+
+    The verdict is computed from the cached runs with :func:`compare` (ranges over seeds must
+    not overlap for a claim to count as confirmed), so it changes if the experiments are re-run
+    with another budget.  Returns a list of dicts with keys ``claim``, ``source``, ``measured``,
+    ``verdict``; experiments missing from ``results`` are skipped.
+    """
+    have = {r["name"] for r in results["runs"]}
+    rows = []
+    if {"relu", "linear"} <= have:
+        c = compare(_accs(results, "relu"), _accs(results, "linear"))
+        extra = ""
+        if "linear_conv" in have:
+            extra = f"; linear convolutions + ReLU dense layers: {_pm(_accs(results, 'linear_conv'))}"
+        rows.append(dict(
+            claim="A nonlinear rectification at the convolution outputs is essential for accuracy",
+            source="Kuo 2016 (abstract)",
+            measured=f"ReLU: {_pm(_accs(results, 'relu'))}; no rectification (affine network): "
+                     f"{_pm(_accs(results, 'linear'))}{extra}",
+            verdict={"higher": "holds on our digits (ReLU better, ranges apart)",
+                     "lower": "does not hold on our digits: the affine network is better",
+                     "overlap": "not confirmed on our digits: the accuracies overlap"}[c]))
+    if {"relu_both", "linear_both"} <= have:
+        rb = np.add(_accs(results, "relu_both"), _accs(results, "relu_both", "inverted")) / 2
+        lb = np.add(_accs(results, "linear_both"), _accs(results, "linear_both", "inverted")) / 2
+        c = compare(rb, lb)
+        rows.append(dict(
+            claim="Without rectification the next layers confuse a pattern with its negative",
+            source="Kuo 2016 (RECOS argument)",
+            measured=f"trained on digits and their inversions, mean of normal and inverted test accuracy: "
+                     f"ReLU {_pm(rb)}; no rectification {_pm(lb)}",
+            verdict={"higher": "holds: only the rectified network learns both polarities",
+                     "lower": "does not hold",
+                     "overlap": "not confirmed: the accuracies overlap"}[c]))
+    if {"relu", "one_conv"} <= have:
+        c = compare(_accs(results, "relu"), _accs(results, "one_conv"))
+        rows.append(dict(
+            claim="A two-layer cascade does better than one layer",
+            source="Kuo 2016 (abstract)",
+            measured=f"C1 5×5 → C3 5×5: {_pm(_accs(results, 'relu'))}; one 13×13 layer, same receptive "
+                     f"field and output size: {_pm(_accs(results, 'one_conv'))}",
+            verdict={"higher": "holds on our digits", "lower": "does not hold on our digits: one layer is better",
+                     "overlap": "not confirmed on our digits: the accuracies overlap"}[c]))
+    phis = [("relu", 0.0)] + [(f"trelu:{p:g}", p) for p in (0.25, 0.5, 0.75)]
+    if all(n in have for n, _ in phis):
+        up = compare(_accs(results, "trelu:0.5"), _accs(results, "relu"))
+        down = compare(_accs(results, "trelu:0.75"), _accs(results, "trelu:0.5"))
+        means = ", ".join(f"φ={p:g}: {100 * np.mean(_accs(results, n)):.1f} %" for n, p in phis)
+        if up == "higher" and down == "lower":
+            verdict = "holds on our digits"
+        else:
+            parts = [{"higher": "φ=0.5 beats ReLU", "lower": "φ=0.5 is worse than ReLU",
+                      "overlap": "φ=0.5 and ReLU overlap"}[up],
+                     {"higher": "φ=0.75 beats φ=0.5", "lower": "φ=0.75 is worse than φ=0.5",
+                      "overlap": "φ=0.75 and φ=0.5 overlap"}[down]]
+            verdict = "not confirmed on our digits: " + "; ".join(parts)
+        rows.append(dict(
+            claim="With TReLU, accuracy rises as φ goes from 0 to 0.5, then falls",
+            source="Kuo 2017 (Signal Processing Magazine), LeNet-5 on MNIST",
+            measured="mean test accuracy " + means, verdict=verdict))
+    return rows
+
+
+def markdown_table(rows, columns):
+    """A Markdown table of ``rows`` (dicts) with ``columns`` (list of (key, header))."""
+    head = "| " + " | ".join(h for _, h in columns) + " |"
+    rule = "|" + "|".join("---" for _ in columns) + "|"
+    body = ["| " + " | ".join(str(r[k]).replace("|", "\\|") for k, _ in columns) + " |" for r in rows]
+    return "\n".join([head, rule] + body)

@@ -52,14 +52,26 @@ def test_ex3_receptive_field_against_a_probe(capsys):
                 m = m[:h * k, :h * k].reshape(h, k, h, k).sum(axis=(1, 3))
         hits.append(m[0, 0] > 0)
     assert sum(hits) == 16
-    assert ch10.check_ex3(16, 13)
+    # the one-layer design: a 14×14 convolution with stride 2, then 2×2 pooling, by the same probe
+    hits1 = []
+    for col in range(n):
+        img = np.zeros((n, n))
+        img[0, col] = 1.0
+        m = correlate2d(img, np.ones((14, 14)), mode="valid")[::2, ::2]
+        h = m.shape[0] // 2
+        m = m[:h * 2, :h * 2].reshape(h, 2, h, 2).sum(axis=(1, 3))
+        hits1.append(m[0, 0] > 0)
+    assert sum(hits1) == 16
+    assert ch10.check_ex3(16, 14)
     assert "✓" in capsys.readouterr().out
-    assert not ch10.check_ex3(14, 13)
+    assert not ch10.check_ex3(14, 14)
     assert "C3's receptive field" in capsys.readouterr().out
-    assert not ch10.check_ex3(11, 13)
+    assert not ch10.check_ex3(11, 14)
     assert "forgets the jumps" in capsys.readouterr().out
-    assert not ch10.check_ex3(16, 16)
-    assert "k + 3" in capsys.readouterr().out
+    assert not ch10.check_ex3(16, 15)
+    assert "stride 2" in capsys.readouterr().out
+    assert not ch10.check_ex3(16, 13)
+    assert "k + 2 = 16" in capsys.readouterr().out
     assert not ch10.check_ex3("a", 1)
 
 

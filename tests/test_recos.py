@@ -214,9 +214,9 @@ def test_pattern_vs_negative_example_by_hand():
 def test_recos_lenet_shapes_and_weights():
     two = recos.recos_lenet("relu")
     one = recos.recos_lenet("relu", conv_layers=1)
-    # hand counts: (5·5+1)·6 = 156, (5·5·6+1)·16 = 2416; (13·13+1)·16 = 2720
+    # hand counts: (5·5+1)·6 = 156, (5·5·6+1)·16 = 2416; (14·14+1)·16 = 3152
     assert [l.count_params() for l in two.layers[:4]] == [156, 0, 2416, 0]
-    assert [l.count_params() for l in one.layers[:2]] == [2720, 0]
+    assert [l.count_params() for l in one.layers[:2]] == [3152, 0]
     assert two.layers[3].output_shape == one.layers[1].output_shape == (None, 5, 5, 16)
     assert recos.recos_lenet("trelu:0.5").layers[0].activation == "trelu(phi=0.5)"
     assert recos.recos_lenet("linear", dense_activation="relu").layers[5].activation == "relu"

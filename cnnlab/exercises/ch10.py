@@ -8,7 +8,7 @@ which common slip produces that particular wrong answer), and returns ``True``/`
   rectification, from ``EX2_Z`` (the digit's logits), ``EX2_F0`` and ``EX2_F1`` (the logits of an
   all-black and an all-white image);
 * :func:`check_ex3` — the receptive field of LeNet-5's S4 unit and the kernel size of a single
-  convolution layer (followed by 4×4 pooling) that sees as much;
+  stride-2 convolution layer (followed by 2×2 pooling) that sees as much;
 * :func:`check_ex4` — which class an affine classifier can get right on both a digit and its
   negative, given ``EX4_K = F(0) + F(1)``.
 """
@@ -92,29 +92,29 @@ def check_ex2(answer):
 
 def check_ex3(rf, kernel):
     """Exercise 3: ``rf`` — the receptive field (pixels across) of one S4 unit in
-    ``C1 5×5 → S2 2×2 → C3 5×5 → S4 2×2``; ``kernel`` — the side ``k`` of a single convolution
-    ``k×k`` followed by 4×4 pooling whose output units see as much."""
+    ``C1 5×5 → S2 2×2 → C3 5×5 → S4 2×2``; ``kernel`` — the side ``k`` of a single ``k×k``
+    convolution with stride 2, followed by 2×2 pooling, whose output units see as much."""
     try:
         rf, kernel = float(rf), float(kernel)
     except (TypeError, ValueError):
         return _no(f"give two numbers (rf, kernel); got {rf!r}, {kernel!r}")
-    ok_rf, ok_k = rf == 16, kernel == 13
+    ok_rf, ok_k = rf == 16, kernel == 14
     if ok_rf and ok_k:
         return _ok("r grows by (k − 1)·jump at each layer: 5 → 6 (S2, jump 1) → 14 (C3, 4·2) → 16 (S4, 1·2); "
-                   "one layer needs k + 3 = 16, k = 13 — and then the 13×13 filter has to hold whole "
-                   "digit parts in a single anchor, where the cascade combines small ones.")
+                   "the single layer: k → k + (2 − 1)·2 = k + 2 = 16, so k = 14 — one 14×14 filter must hold a "
+                   "whole digit part as one anchor, where the cascade combines small ones.")
     if rf == 14:
         return _no("14 is C3's receptive field; S4 pools 2×2 of C3 units that are 2 pixels apart, adding 1·2.")
     if rf == 11:
         return _no("11 = 5 + 1 + 4 + 1 forgets the jumps: C3's 5×5 window steps over S2 units that are 2 input "
                    "pixels apart, so it adds (5 − 1)·2 = 8, not 4; S4 adds (2 − 1)·2 = 2.")
+    if ok_rf and kernel == 15:
+        return _no("the pooled units are 2 pixels apart (the convolution has stride 2), so 2×2 pooling adds "
+                   "(2 − 1)·2 = 2, not 1: k = 14.")
     if ok_rf and kernel == 16:
-        return _no("the pooling adds to the receptive field too: a 4×4 pool over a k×k convolution sees "
-                   "k + 3 pixels, so k = 13.")
-    if ok_rf and kernel == 12:
-        return _no("a 4×4 pool at stride 1 (over neighbouring conv outputs) adds 4 − 1 = 3, not 4: k = 13.")
+        return _no("the pooling adds to the receptive field too: k + 2 = 16.")
     return _no("use r_out = r_in + (k − 1)·j_in and j_out = j_in·s, starting from r = 1, j = 1. "
-               + ("Your receptive field is right; now solve k + 3 = 16." if ok_rf else ""))
+               + ("Your receptive field is right; now solve k + 2 = 16." if ok_rf else ""))
 
 
 def check_ex4(answer):
