@@ -216,10 +216,11 @@ def count_terms(expr):
 #   ("affine", n)  - a weighted sum of n units plus a bias (dense or convolution, n = fan-in;
 #                    an activation around it changes no count)
 #   ("pool", n)    - max over n units (no parameters)
+#   ("subsample", n) - LeNet's trainable subsampling: beta * (sum of n units) + b
 #   ("softmax", n) - softmax over n units: exp(z_k) / sum_j exp(z_j) holds n + 1 copies of a unit
 # --------------------------------------------------------------------------------------------
 
-_KINDS = ("affine", "pool", "softmax")
+_KINDS = ("affine", "pool", "subsample", "softmax")
 
 
 def _check_spec(spec):
@@ -252,6 +253,7 @@ def nested_leaves(spec):
 
         affine over n units:  S' = n (S + 1) + 1     (n weights, n copies, one bias)
         max-pool over n:      S' = n S
+        subsample over n:     S' = n S + 2           (one coefficient, one bias)
         softmax over n:       S' = (n + 1) S
 
     Inputs:
@@ -265,6 +267,8 @@ def nested_leaves(spec):
             s = n * (s + 1) + 1
         elif kind == "pool":
             s = n * s
+        elif kind == "subsample":
+            s = n * s + 2
         else:
             s = (n + 1) * s
     return s
@@ -278,6 +282,7 @@ def expanded_terms(spec):
 
         affine over n units:  T' = n T + 1   (n incoming paths per unit below, plus the bias)
         average-pool over n:  T' = n T
+        subsample over n:     T' = n T + 1   (the block sum times beta, plus the bias)
 
     Inputs:
     - spec: list of ``(kind, size)`` pairs with kinds ``'affine'`` and ``'pool'`` (a softmax
@@ -289,7 +294,7 @@ def expanded_terms(spec):
     for kind, n in _check_spec(spec):
         if kind == "softmax":
             raise ValueError("spec: a softmax cannot be expanded into a sum of monomials")
-        t = n * t + 1 if kind == "affine" else n * t
+        t = n * t + 1 if kind in ("affine", "subsample") else n * t
     return t
 
 
@@ -334,8 +339,9 @@ def spec_from_model(model):
 
     Reads each layer's class name and configuration: ``Conv2D`` -> ``("affine", kh*kw*cin)``,
     ``Dense`` -> ``("affine", n_in)``, ``MaxPooling2D``/``AveragePooling2D`` ->
-    ``("pool", ph*pw)``, a softmax activation -> ``("softmax", units)``; ``Flatten`` and
-    ``Activation`` layers (other than softmax) add nothing.
+    ``("pool", ph*pw)``, ``Subsampling`` -> ``("subsample", p*p)``, a softmax activation -> ``("softmax", units)``; ``Flatten`` and
+    ``Activation`` layers (other than softmax) add nothing.  A ``Conv2D`` with a connection table
+    (LeNet's C3) is counted as if fully connected: its rule gives an upper bound.
 
     Inputs:
     - model: a built ``cnnlab.Sequential`` (every layer has an input shape)
@@ -359,6 +365,8 @@ def spec_from_model(model):
         elif kind in ("MaxPooling2D", "AveragePooling2D"):
             ph, pw = layer.pool_size
             spec.append(("pool", int(ph * pw)))
+        elif kind == "Subsampling":
+            spec.append(("subsample", int(layer.pool_size) ** 2))
         elif kind in ("Flatten", "Activation", "InputLayer"):
             pass
         else:

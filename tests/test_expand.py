@@ -159,3 +159,34 @@ def test_bad_arguments():
         count_leaves(3)
     with pytest.raises(TypeError, match="model"):
         spec_from_model(object())
+
+
+def test_evaluate_needs_every_symbol():
+    net = symbolic_dense([2, 1], activation=None)
+    x1, x2 = net["inputs"]
+    W, b = net["weights"][0], net["biases"][0][0]
+    values = {x1: 1.0, x2: 2.0, W[0, 0]: 3.0, W[0, 1]: -1.0, b: 0.5}
+    assert evaluate(net["outputs"][0], values) == 3.0 - 2.0 + 0.5
+    del values[b]
+    with pytest.raises(ValueError, match="values"):
+        evaluate(net["outputs"][0], values)
+    with pytest.raises(TypeError, match="values"):
+        evaluate(net["outputs"][0], [1, 2])
+
+
+def test_subsampling_rule_matches_sympy():
+    # LeNet subsampling of a 2x2 block of f-units: y = beta * (h1 + h2 + h3 + h4) + b,
+    # each h = f(k*x + c): S = 1*(1+1)+1 = 3 per unit, then 4*3 + 2 = 14 leaves.
+    xs = sp.symbols("x1:5")
+    f = sp.Function("f")
+    k, c, beta, b = sp.symbols("k c beta b")
+    y = beta * sum(f(k * xi + c) for xi in xs) + b
+    assert count_leaves(y) == nested_leaves([("affine", 1), ("subsample", 4)]) == 14
+
+
+def test_spec_from_lenet5():
+    from cnnlab.models import lenet5
+
+    spec = spec_from_model(lenet5())
+    assert spec[:2] == [("affine", 25), ("subsample", 4)]
+    assert ("affine", 120) in spec

@@ -80,3 +80,29 @@ def test_static_twin_bars_are_the_counts():
     assert heights[0] == 3000 and heights[1] == 150100 and heights[3] == 25250
     assert heights[2] < 1                      # the pooling layer: zero, drawn as a stub
     assert "228,550" in ax.get_title()
+
+
+from hypothesis import given, settings, strategies as st
+
+
+@settings(max_examples=25, deadline=None)
+@given(size=st.integers(8, 40), channels=st.integers(1, 4),
+       convs=st.lists(st.tuples(st.integers(1, 8), st.integers(1, 3),
+                                st.sampled_from(["valid", "same"])), min_size=1, max_size=3),
+       pool=st.integers(1, 2), units=st.integers(1, 6), flatten=st.booleans())
+def test_random_stacks_match_hand_formulas(size, channels, convs, pool, units, flatten):
+    b = NetworkBuilder((size, size, channels))
+    n, c, total = size, channels, 0
+    for filters, k, padding in convs:
+        b.add(kind="conv", filters=filters, kernel=k, padding=padding)
+        total += (k * k * c + 1) * filters
+        n, c = conv_out(n, k, padding), filters
+    b.add(kind="maxpool", pool=pool)
+    n //= pool
+    if flatten:
+        b.add(kind="flatten")
+    b.add(kind="dense", units=units)
+    total += ((n * n * c if flatten else c) + 1) * units
+    assert b.total_params == total
+    expected_shape = (None, units) if flatten else (None, n, n, units)
+    assert b.rows[-1]["output_shape"] == expected_shape
