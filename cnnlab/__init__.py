@@ -41,7 +41,7 @@ _EXPORTS = {
 _SUBMODULES = {
     "conv", "naive", "pool", "sampling", "activations", "matlab", "gradcheck", "layers", "model",
     "models", "formula", "losses", "optim", "training", "data", "widgets", "exercises", "recos",
-    "accounting",
+    "accounting", "expand", "bouvrie", "chain",
 }
 
 __all__ = sorted(_EXPORTS)
