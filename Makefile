@@ -44,6 +44,7 @@ _build/offline/vendor/.complete: tools/vendor_assets.py
 	$(PYTHON) tools/vendor_assets.py _build/offline/vendor
 
 book: $(STAMP) _build/offline/vendor/.complete
+	rm -rf $(HTML)
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	@touch $(HTML)/.built
 

@@ -12,6 +12,7 @@ Fetched (exact versions, with ``npm pack``; npm's own cache makes re-runs offlin
 * ``requirejs@2.3.8``            -> OUT/require.js
 * ``font-awesome@4.7.0``         -> OUT/font-awesome/  (icons of Matplotlib's
   ``to_jshtml`` animation player, which links font-awesome 4 from a CDN)
+* ``reveal.js@4.0.2``, ``jquery@3.7.1`` -> OUT/reveal.js/, OUT/jquery.min.js (``make slides``)
 
 Only the standard library is used, so it runs before ``.venv`` exists.
 """
@@ -31,6 +32,9 @@ PACKAGES = {
     "html-manager": "@jupyter-widgets/html-manager@1.0.6",
     "requirejs": "requirejs@2.3.8",
     "font-awesome": "font-awesome@4.7.0",
+    # for `make slides` (nbconvert's reveal.js template)
+    "reveal.js": "reveal.js@4.0.2",
+    "jquery": "jquery@3.7.1",
 }
 
 # MathJax's es5 folder holds several alternative bundles; the site uses tex-chtml.js and the
@@ -123,6 +127,9 @@ def main(argv: list[str]) -> int:
         copy_html_manager(pkgs["html-manager"], out / "html-manager")
         shutil.copy2(pkgs["requirejs"] / "require.js", out / "require.js")
         copy_font_awesome(pkgs["font-awesome"], out / "font-awesome")
+        for folder in ("dist", "plugin"):
+            shutil.copytree(pkgs["reveal.js"] / folder, out / "reveal.js" / folder)
+        shutil.copy2(pkgs["jquery"] / "dist" / "jquery.min.js", out / "jquery.min.js")
     (out / ".complete").write_text(json.dumps(PACKAGES, indent=1) + "\n")
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     print(f"vendor_assets: {len(PACKAGES)} npm packages into {out} ({size / 1e6:.1f} MB)")
