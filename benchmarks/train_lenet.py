@@ -26,6 +26,8 @@ parser.add_argument("--batch-size", type=int, default=32)
 parser.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
 parser.add_argument("--shift", type=int, default=0, help="random-shift augmentation (pixels)")
 parser.add_argument("--seed", type=int, default=0)
+parser.add_argument("--digit-size", type=int, default=28, help="side of the digit in the 32x32 frame")
+parser.add_argument("--weight-decay", type=float, default=0.0, help="L2 coefficient added to the gradient")
 parser.add_argument("--no-torch", action="store_true")
 parser.add_argument("--save", default=None, help="save the trained cnnlab weights (npz)")
 args = parser.parse_args()
@@ -42,7 +44,9 @@ from cnnlab.optim import SGD, Adam  # noqa: E402
 
 
 def make_opt(lr):
-    return SGD(lr, momentum=0.9) if args.optimizer == "sgd" else Adam(lr)
+    if args.optimizer == "sgd":
+        return SGD(lr, momentum=0.9, weight_decay=args.weight_decay)
+    return Adam(lr)
 
 
 def train_cnnlab(data):
@@ -90,7 +94,7 @@ def train_torch(data, start, model):
     # Keras's momentum rule v <- m v - lr g, w <- w + v equals torch's v <- m v + g,
     # w <- w - lr v for a constant learning rate; the rate change is applied the Keras way.
     opt_cls = torch.optim.SGD if args.optimizer == "sgd" else torch.optim.Adam
-    kw = {"momentum": 0.9} if args.optimizer == "sgd" else {"eps": 1e-7}
+    kw = {"momentum": 0.9, "weight_decay": args.weight_decay} if args.optimizer == "sgd" else {"eps": 1e-7}
     opt = opt_cls(params, lr=args.lr, **kw)
     xt, yt = torch.tensor(xtr), torch.tensor(ytr)
     seconds = []
@@ -120,7 +124,7 @@ def train_torch(data, start, model):
 
 
 def main():
-    data = load_digits(size=32, seed=0, dtype=np.float32)
+    data = load_digits(size=32, digit_size=args.digit_size, seed=0, dtype=np.float32)
     (xtr, _), (xte, _) = data
     epochs = args.epochs + args.fine_epochs
     print(f"LeNet-5 on scikit-learn digits: {len(xtr)} train / {len(xte)} test images, 32x32; "

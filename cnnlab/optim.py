@@ -8,7 +8,8 @@ Usage::
 
 SGD with momentum ``m`` and learning rate ``η`` keeps a velocity ``v`` per parameter (Keras's
 rule): ``v ← m v − η g``, ``w ← w + v`` (Nesterov: ``w ← w + m v − η g``).  With ``m = 0`` this
-is plain ``w ← w − η g``.  ``masks`` (optional, one per parameter, ``None`` or 0/1 array) keep
+is plain ``w ← w − η g``.  ``weight_decay=λ`` adds ``λ w`` to every gradient (the gradient of
+an L2 penalty ``(λ/2)|w|²``), as PyTorch's ``SGD(weight_decay=λ)``.  ``masks`` (optional, one per parameter, ``None`` or 0/1 array) keep
 fixed entries — LeNet's unconnected C3 kernels — at zero.
 """
 from __future__ import annotations
@@ -43,14 +44,19 @@ class Optimizer:
 class SGD(Optimizer):
     """Stochastic gradient descent with momentum (Keras's update rule)."""
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=0.0):
         super().__init__(learning_rate)
+        if weight_decay < 0:
+            raise ValueError(f"weight_decay must be >= 0; got {weight_decay!r}")
+        self.weight_decay = float(weight_decay)
         if not 0.0 <= momentum < 1.0:
             raise ValueError(f"momentum must lie in [0, 1); got {momentum!r}")
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
 
     def _update(self, i, w, g):
         lr, m = self.learning_rate, self.momentum
+        if self.weight_decay:
+            g = g + self.weight_decay * w      # L2 penalty (wd/2)·|w|² added to the loss
         if m == 0.0:
             w -= lr * g
             return

@@ -119,3 +119,9 @@ def test_verbose_progress_bar(capsys):
     assert capsys.readouterr().err == ""
     m.fit(x, y, epochs=1, batch_size=8, seed=0, verbose=1)
     assert "2/2" in capsys.readouterr().err            # tqdm's bar: 2 of 2 batches
+
+
+def test_sgd_weight_decay_adds_l2_gradient():
+    w = np.array([2.0])
+    SGD(0.1, weight_decay=0.5).step([w], [np.array([1.0])])   # g + 0.5 w = 2 -> w = 2 - 0.2
+    assert w[0] == pytest.approx(1.8)
