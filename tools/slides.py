@@ -42,6 +42,15 @@ MATHJAX_LOADER = """window.MathJax = {
   var s = document.createElement("script");
   s.src = me + "mathjax/tex-chtml.js";
   s.async = true;
+  // The template (and the widget manager) call the MathJax-2 API MathJax.Hub.Queue.
+  var hub = {Queue: function () {
+    var MJ = window.MathJax;
+    if (MJ && MJ.startup && MJ.startup.promise) {
+      MJ.startup.promise.then(function () { return MJ.typesetPromise(); });
+    }
+  }, Config: function () {}};
+  window.MathJax.Hub = hub;
+  s.onload = function () { window.MathJax.Hub = hub; };
   document.head.appendChild(s);
 })();
 """
@@ -51,6 +60,52 @@ MERMAID_BLOCK = re.compile(r'<script type="module">\s*import mermaid from [^<]*<
 def source(cell) -> str:
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else src
+
+
+TARGET = re.compile(r"^\s*\([^)\s]+\)=\s*$")
+DIRECTIVE = re.compile(r"^(\s*)(`{3,}|:{3,})\{([\w:-]+)\}\s*(.*)$")
+ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
+
+
+def _role(m: re.Match) -> str:
+    name, text = m.group(1), m.group(2)
+    shown = re.sub(r"\s*<[^>]*>$", "", text) or text
+    if name in ("eq", "numref"):
+        return f"({text})"
+    if name == "cite":
+        return f"[{text}]"
+    return shown
+
+
+def myst_to_markdown(text: str) -> str:
+    """What reveal.js can show of MyST: targets dropped, directives as bold titles, roles as
+    their text (nbconvert renders plain Markdown only)."""
+    out, closing = [], []
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if TARGET.match(line):
+            i += 1
+            continue
+        m = DIRECTIVE.match(line)
+        if m:
+            indent, fence, name, arg = m.groups()
+            title = name.split(":")[-1].replace("-", " ").capitalize()
+            if name not in ("math",):
+                out.append(f"{indent}**{title}** {ROLE.sub(_role, arg)}".rstrip())
+            closing.append(fence)
+            i += 1
+            while i < len(lines) and re.match(r"^\s*:[\w-]+:", lines[i]):
+                i += 1  # directive options
+            continue
+        if closing and line.strip() == closing[-1]:
+            closing.pop()
+            i += 1
+            continue
+        out.append(ROLE.sub(_role, line))
+        i += 1
+    return "\n".join(out)
 
 
 def slide_notebook(nb: dict) -> dict:
@@ -63,6 +118,7 @@ def slide_notebook(nb: dict) -> dict:
             continue
         kind = "-"
         if cell["cell_type"] == "markdown":
+            cell["source"] = myst_to_markdown(source(cell))
             first = source(cell).lstrip().split("\n", 1)[0]
             if re.match(r"#{1,2}\s", first):
                 kind = "slide"
@@ -99,7 +155,7 @@ def main(argv: list[str]) -> int:
     c = Config()
     c.SlidesExporter.reveal_url_prefix = "vendor/reveal.js"
     c.SlidesExporter.reveal_scroll = True
-    c.SlidesExporter.reveal_theme = "simple"
+    c.SlidesExporter.reveal_theme = "white"  # fonts served locally ("simple" imports Google Fonts)
     c.SlidesExporter.jquery_url = "vendor/jquery.min.js"
     c.SlidesExporter.require_js_url = "vendor/require.js"
     c.SlidesExporter.mathjax_url = "vendor/mathjax-slides.js"
