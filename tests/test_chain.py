@@ -203,3 +203,29 @@ def test_bad_types():
         chain.relu_backward(np.zeros(3), np.zeros(3))
     with pytest.raises(TypeError, match="trace"):
         chain.Q3Chain().backward("no", np.zeros((10, 5, 5)))
+
+
+def test_switches_match_torch_indices_on_random_shapes():
+    torch = pytest.importorskip("torch")
+    from hypothesis import given, settings, strategies as st
+
+    @settings(max_examples=30, deadline=None)
+    @given(C=st.integers(1, 3), H=st.integers(2, 9), W=st.integers(2, 9), size=st.integers(1, 3),
+           seed=st.integers(0, 10_000))
+    def prop(C, H, W, size, seed):
+        if size > min(H, W):
+            return
+        r = np.random.default_rng(seed).normal(size=(C, H, W))
+        p, sw = chain.maxpool_forward(r, size)
+        tp, idx = torch.nn.functional.max_pool2d(torch.tensor(r[None]), size, return_indices=True)
+        np.testing.assert_array_equal(p, tp.numpy()[0])
+        ref = np.zeros((C, H * W), bool)
+        for c in range(C):
+            ref[c, idx.numpy()[0, c].ravel()] = True
+        np.testing.assert_array_equal(sw, ref.reshape(C, H, W))
+        dp = np.random.default_rng(seed + 1).normal(size=p.shape)
+        rt = torch.tensor(r[None], requires_grad=True)
+        torch.nn.functional.max_pool2d(rt, size).backward(torch.tensor(dp[None]))
+        np.testing.assert_allclose(chain.maxpool_backward(dp, sw, size), rt.grad.numpy()[0])
+
+    prop()
