@@ -127,3 +127,8 @@ def test_ex4_right_matches_model_counts(capsys):
 def test_ex4_wrong(answer, hint, capsys):
     assert ch02.check_ex4(*answer) is False
     assert hint in capsys.readouterr().out
+
+
+def test_unanswered_says_so(capsys):
+    assert ch02.check_ex1(None) is False and "replace None" in capsys.readouterr().out
+    assert ch02.check_ex2(None) is False and "replace None" in capsys.readouterr().out
