@@ -65,6 +65,9 @@ def browser():
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - depends on the environment
         unavailable("Playwright for Python is not installed (pip install playwright)")
+    if SHOTS.exists():  # screenshots of this run only
+        for old in SHOTS.glob("*.png"):
+            old.unlink()
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
         yield b
