@@ -133,3 +133,17 @@ def test_static_modes_titles_match_scipy_sizes():
             ho, wo = signal.correlate2d(x, np.ones(shape), mode=mode).shape
             expected.append(f"{mode}, kernel {shape[0]}×{shape[1]}: 4×4 → {ho}×{wo}")
     assert [ax.get_title() for ax in fig.axes] == expected
+
+
+def test_chapter_table_claims_about_pytorch():
+    """Chapter 1's table: PyTorch's conv2d does not flip the kernel, and its padding='same' puts the
+    extra zero row/column of an even kernel at the bottom/right (like Keras and cnnlab)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(5, 6))
+    for shape in [(3, 3), (2, 2), (2, 4)]:
+        k = rng.normal(size=shape)
+        got = torch.nn.functional.conv2d(torch.tensor(x[None, None]), torch.tensor(k[None, None]),
+                                         padding="same").numpy()[0, 0]
+        np.testing.assert_allclose(got, signal.correlate2d(x, k, mode="same"), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(got, cw.ConvWindow(x, k, padding="same").output(), rtol=1e-10, atol=1e-12)
