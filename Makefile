@@ -45,7 +45,7 @@ _build/offline/vendor/.complete: tools/vendor_assets.py
 
 book: $(STAMP) _build/offline/vendor/.complete
 	rm -rf $(HTML)
-	$(BIN)/jupyter-book build . --all -W -n --keep-going
+	$(BIN)/jupyter-book build . --all -W --keep-going
 	@touch $(HTML)/.built
 
 # `make test` rebuilds the site only when a source changed since the last build.
