@@ -280,3 +280,30 @@ def test_run_experiments_caches_resumes_and_reloads(tmp_path, monkeypatch):
 
 def test_format_pm():
     assert recos.format_pm(0.9712, 0.9611, 0.98) == "97.1 % (96.1–98.0)"
+
+
+def test_compare_and_claims_table_verdicts():
+    assert recos.compare([0.9, 0.95], [0.8, 0.85]) == "higher"
+    assert recos.compare([0.7], [0.8, 0.85]) == "lower"
+    assert recos.compare([0.8, 0.9], [0.85]) == "overlap"
+    with pytest.raises(ValueError, match="non-empty"):
+        recos.compare([], [1.0])
+
+    def runs(name, normal, inverted=None):
+        inverted = inverted or [0.0] * len(normal)
+        return [dict(name=name, seed=i, acc_normal=a, acc_inverted=b)
+                for i, (a, b) in enumerate(zip(normal, inverted))]
+
+    res = {"experiments": {}, "runs": runs("relu", [0.95, 0.96]) + runs("linear", [0.90, 0.91])
+           + runs("one_conv", [0.95, 0.97]) + runs("relu_both", [0.9, 0.92], [0.9, 0.9])
+           + runs("linear_both", [0.6, 0.5], [0.4, 0.5])
+           + runs("trelu:0.25", [0.10, 0.11]) + runs("trelu:0.5", [0.1, 0.1]) + runs("trelu:0.75", [0.1, 0.1])}
+    rows = {r["claim"][:20]: r["verdict"] for r in recos.claims_table(res)}
+    assert len(rows) == 4
+    verdicts = list(rows.values())
+    assert verdicts[0].startswith("holds")                      # 0.95–0.96 vs 0.90–0.91
+    assert verdicts[1].startswith("holds")                      # (0.9..0.91) vs (0.5, 0.5)
+    assert verdicts[2].startswith("not confirmed")              # overlap
+    assert "chance" in verdicts[3]                              # collapsed TReLU runs
+    table = recos.markdown_table(recos.claims_table(res), [("claim", "claim"), ("verdict", "v")])
+    assert table.count("\n") == 5 and table.startswith("| claim | v |")
