@@ -117,3 +117,15 @@ def test_mosaic():
     m = cs.mosaic(np.arange(12.).reshape(3, 2, 2), ncols=2)
     assert m.shape == (5, 5)
     assert m[0, 0] == 0 and m[0, 3] == 4 and m[3, 0] == 8 and np.isnan(m[2, 2])
+
+
+def test_panel_redraws_once_per_move(monkeypatch):
+    box = cs.panel(cs.ChainStepper(seed=0, digit=3))
+    count = []
+    box.image.observe(lambda ch: count.append(1), names="value")
+    box.controls["layer"].value = 1   # clips filt/p/q/step ranges: still one picture
+    assert len(count) == 1
+    box.controls["step"].value = 4   # the products, which depend on (p, q)
+    assert len(count) == 2
+    box.controls["p"].value = 2
+    assert len(count) == 3 and box.stepper.p == 2

@@ -192,14 +192,22 @@ def panel(stepper=None):
         text.value = (f"<b>{st.weight_name()}</b>: step {st.step + 1} of {n}; "
                       f"∂E/∂W = {st.gradient():.5f} (E = {st.E:.4f})")
 
+    busy = [False]  # syncing the other sliders must not redraw once per slider
+
     def on_change(change):
-        key = change["owner"]._cnn_key
-        st.set(**{key: change["new"]})
-        lim = st.limits()
-        for k, w in controls.items():
-            if k != "layer":
-                w.max = lim[k]
-                w.value = getattr(st, k)
+        if busy[0]:
+            return
+        busy[0] = True
+        try:
+            key = change["owner"]._cnn_key
+            st.set(**{key: change["new"]})
+            lim = st.limits()
+            for k, w in controls.items():
+                if k != "layer":
+                    w.max = lim[k]
+                    w.value = getattr(st, k)
+        finally:
+            busy[0] = False
         redraw()
 
     for k, w in controls.items():
