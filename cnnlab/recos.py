@@ -732,7 +732,7 @@ def _accs(results, name, key="normal"):
 
 def _pm(v):
     v = np.asarray(v, float)
-    return format_pm(v.mean(), v.min(), v.max()) + f", {v.size} seeds"
+    return format_pm(v.mean(), v.min(), v.max()) + f", {v.size} seed{'s' if v.size != 1 else ''}"
 
 
 def claims_table(results):
@@ -775,7 +775,7 @@ def claims_table(results):
         rows.append(dict(
             claim="A two-layer cascade does better than one layer",
             source="Kuo 2016 (abstract)",
-            measured=f"C1 5×5 → C3 5×5: {_pm(_accs(results, 'relu'))}; one 13×13 layer, same receptive "
+            measured=f"C1 5×5 → C3 5×5: {_pm(_accs(results, 'relu'))}; one 14×14 stride-2 layer, same receptive "
                      f"field and output size: {_pm(_accs(results, 'one_conv'))}",
             verdict={"higher": "holds on our digits", "lower": "does not hold on our digits: one layer is better",
                      "overlap": "not confirmed on our digits: the accuracies overlap"}[c]))
