@@ -809,3 +809,13 @@ def markdown_table(rows, columns):
     rule = "|" + "|".join("---" for _ in columns) + "|"
     body = ["| " + " | ".join(str(r[k]).replace("|", "\\|") for k, _ in columns) + " |" for r in rows]
     return "\n".join([head, rule] + body)
+
+
+def html_table(rows, columns):
+    """An HTML table of ``rows`` (dicts) with ``columns`` (list of (key, header)), for notebooks
+    (Jupyter Book renders Markdown outputs as CommonMark, which has no tables)."""
+    from html import escape
+
+    head = "".join(f"<th>{escape(h)}</th>" for _, h in columns)
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(r[k]))}</td>" for k, _ in columns) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

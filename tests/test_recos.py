@@ -307,3 +307,9 @@ def test_compare_and_claims_table_verdicts():
     assert "chance" in verdicts[3]                              # collapsed TReLU runs
     table = recos.markdown_table(recos.claims_table(res), [("claim", "claim"), ("verdict", "v")])
     assert table.count("\n") == 5 and table.startswith("| claim | v |")
+
+
+def test_html_table_escapes_and_counts_rows():
+    rows = [{"a": "x<y", "b": 1}, {"a": "φ & ψ", "b": 2}]
+    t = recos.html_table(rows, [("a", "A"), ("b", "B")])
+    assert t.count("<tr>") == 3 and "x&lt;y" in t and "φ &amp; ψ" in t and "<th>A</th>" in t
