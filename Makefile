@@ -19,6 +19,8 @@ HTML   := _build/html
 # Sources whose change makes the built site stale (used by `make test`).
 BOOK_SOURCES := _config.yml _toc.yml $(shell find book site_assets tools -type f \
 	-not -path '*/.ipynb_checkpoints/*' -not -name '*.pyc' 2>/dev/null)
+# Jupyter refuses to run as root (containers) unless told to.
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Long cells (training a small network) need more than nbconvert's default 30 s.
 EXEC_TIMEOUT ?= 1800
 
@@ -58,7 +60,7 @@ test: $(STAMP) $(HTML)/.built
 
 lab: $(STAMP)
 	@$(BIN)/python -c "import jupyterlab" 2>/dev/null || $(BIN)/python -m pip install 'jupyterlab>=4,<5'
-	$(BIN)/jupyter lab --notebook-dir=book
+	$(BIN)/jupyter lab --notebook-dir=book $(LAB_ARGS)
 
 student: $(STAMP)
 	$(BIN)/python tools/student.py book _build/student
