@@ -305,6 +305,11 @@ def test_compare_and_claims_table_verdicts():
     assert verdicts[1].startswith("holds")                      # (0.9..0.91) vs (0.5, 0.5)
     assert verdicts[2].startswith("not confirmed")              # overlap
     assert "chance" in verdicts[3]                              # collapsed TReLU runs
+    res["runs"] += runs("trelu_conv:0.25", [0.97, 0.98]) + runs("trelu_conv:0.5", [0.1, 0.1])
+    trelu_row = recos.claims_table(res)[3]
+    assert "after the convolutions only" in trelu_row["measured"]
+    assert "φ = 0.5 still stays at chance" in trelu_row["verdict"]
+    assert "φ = 0.25 beats ReLU" in trelu_row["verdict"]        # 0.97–0.98 vs 0.95–0.96
     table = recos.markdown_table(recos.claims_table(res), [("claim", "claim"), ("verdict", "v")])
     assert table.count("\n") == 5 and table.startswith("| claim | v |")
 
