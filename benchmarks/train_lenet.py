@@ -134,7 +134,8 @@ def main():
           f"(fastest epoch {min(secs):.2f} s), test accuracy {acc:.2%}")
     if args.save:
         os.makedirs(os.path.dirname(args.save) or ".", exist_ok=True)
-        np.savez_compressed(args.save, *model.get_weights(), accuracy=acc, seconds=total)
+        np.savez_compressed(args.save, *model.get_weights(), accuracy=acc, seconds=total,
+                            digit_size=args.digit_size)
         print(f"saved weights to {args.save}")
     if args.no_torch:
         return

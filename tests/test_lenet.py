@@ -96,3 +96,24 @@ def test_small_lenet_whole_model_gradient_vs_finite_differences():
             np.testing.assert_allclose(g, num, atol=1e-8, rtol=1e-5)
             worst = max(worst, np.max(np.abs(g - num)) / (np.max(np.abs(num)) + 1e-12))
     assert worst < 1e-6
+
+
+CACHE = __import__("pathlib").Path(__file__).resolve().parents[1] / "cache" / "lenet5_digits.npz"
+
+
+@pytest.mark.skipif(not CACHE.exists(), reason="no trained weights in cache/ (run benchmarks/train_lenet.py --save)")
+def test_cached_trained_lenet5_reproduces_its_test_accuracy():
+    """Weights saved by benchmarks/train_lenet.py: loading them into a fresh lenet5 gives the
+    recorded test accuracy on the same seeded split."""
+    from cnnlab.data import load_digits
+
+    with np.load(CACHE) as z:
+        weights = [z[f"arr_{k}"] for k in range(14)]
+        recorded = float(z["accuracy"])
+        digit_size = int(z["digit_size"]) if "digit_size" in z else 28
+    m = lenet5(dtype=np.float32)
+    m.set_weights(weights)
+    _, (xte, yte) = load_digits(size=32, digit_size=digit_size, seed=0, dtype=np.float32)
+    acc = float(np.mean(m.predict(xte).argmax(1) == yte))
+    assert acc == pytest.approx(recorded, abs=1e-9)
+    assert acc >= 0.96
