@@ -36,6 +36,9 @@ _EXPORTS = {
     "numerical_gradient": "gradcheck", "rel_error": "gradcheck", "check_gradient": "gradcheck",
     # model API
     "Sequential": "model",
+    # ready-made models and data
+    "lenet5": "models", "small_lenet": "models",
+    "load_digits": "data", "load_mnist": "data", "read_idx": "data", "write_idx": "data",
 }
 
 _SUBMODULES = {

@@ -42,3 +42,20 @@ def test_every_exported_name_resolves():
 def test_unknown_attribute_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no_such_thing"):
         cnnlab.no_such_thing  # noqa: B018
+
+
+@pytest.mark.parametrize("name, module", [
+    ("lenet5", "cnnlab.models"), ("small_lenet", "cnnlab.models"),
+    ("load_digits", "cnnlab.data"), ("read_idx", "cnnlab.data"),
+])
+def test_model_and_data_shortcuts_are_the_module_functions(name, module):
+    assert getattr(cnnlab, name) is getattr(importlib.import_module(module), name)
+
+
+def test_binder_installs_the_requirements_and_the_package():
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    assert "-r ../requirements.txt" in (root / "binder" / "requirements.txt").read_text()
+    post = root / "binder" / "postBuild"
+    assert "pip install --no-deps -e ." in post.read_text()
+    assert post.stat().st_mode & 0o111, "binder/postBuild must be executable"
