@@ -31,7 +31,8 @@ import struct
 
 import numpy as np
 
-__all__ = ["load_digits", "read_idx", "write_idx", "load_mnist", "random_shift", "IDX_TYPES"]
+__all__ = ["load_digits", "read_idx", "write_idx", "load_mnist", "random_shift", "random_affine",
+           "IDX_TYPES"]
 
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -210,3 +211,53 @@ def random_shift(x, rng, max_shift=2):
     rows = (m - dr)[:, None] + np.arange(H)[None, :]          # (N, H)
     cols = (m - dc)[:, None] + np.arange(W)[None, :]          # (N, W)
     return pad[np.arange(N)[:, None, None], rows[:, :, None], cols[:, None, :]]
+
+
+def random_affine(x, rng, max_shift=2.0, max_rotation=0.0, max_scale=0.0, fill=None):
+    """Data augmentation: move each image of ``x`` (N, H, W, C) by its own random affine map —
+    a rotation by an angle uniform in ``±max_rotation`` degrees and a scaling by a factor
+    uniform in ``1 ± max_scale``, both about the image centre, then a shift uniform in
+    ``±max_shift`` pixels along rows and columns (real numbers: sub-pixel shifts interpolate).
+
+    Output pixel ``p = (row, col)`` takes the input value at ``c + A⁻¹ (p − c − t)`` with ``c``
+    the centre ``((H−1)/2, (W−1)/2)``, ``A = s·R(θ)``, ``R(θ) = [[cos θ, −sin θ], [sin θ,
+    cos θ]]`` and ``t`` the shift, read by bilinear interpolation; points outside the frame read
+    ``fill`` (default: each image's top-left corner value, the background).  ``rng``: a
+    ``np.random.Generator``; it draws θ, s, row shifts and column shifts, N of each, in that
+    order.  Returns a new array of ``x``'s dtype.
+
+    Usable as ``model.fit(..., augment=lambda xb, rng: random_affine(xb, rng, 2, 10, 0.1))``;
+    :func:`random_shift` is the whole-pixel special case."""
+    x = np.asarray(x)
+    if x.ndim != 4:
+        raise ValueError(f"x must have shape (N, H, W, C); got {x.shape}")
+    N, H, W, C = x.shape
+    theta = np.deg2rad(rng.uniform(-max_rotation, max_rotation, N))
+    scale = rng.uniform(1.0 - max_scale, 1.0 + max_scale, N)
+    tr = rng.uniform(-max_shift, max_shift, N)
+    tc = rng.uniform(-max_shift, max_shift, N)
+    cr, cc = (H - 1) / 2.0, (W - 1) / 2.0
+    r = np.arange(H, dtype=np.float64)[None, :, None] - cr - tr[:, None, None]   # (N, H, 1)
+    c = np.arange(W, dtype=np.float64)[None, None, :] - cc - tc[:, None, None]   # (N, 1, W)
+    cos, sin = (np.cos(theta) / scale)[:, None, None], (np.sin(theta) / scale)[:, None, None]
+    src_r = cr + cos * r + sin * c            # A⁻¹ = R(−θ)/s applied to (r, c)
+    src_c = cc - sin * r + cos * c
+    bg = x[:, 0, 0, :].astype(np.float64) if fill is None else np.full((N, C), float(fill))
+    # pad by one background pixel all round: reads outside the frame then see the background
+    pad = np.empty((N, H + 2, W + 2, C))
+    pad[:] = bg[:, None, None, :]
+    pad[:, 1:-1, 1:-1] = x
+    src_r = np.clip(src_r + 1, 0, H + 1)      # beyond the pad it is background anyway
+    src_c = np.clip(src_c + 1, 0, W + 1)
+    r0 = np.minimum(np.floor(src_r).astype(np.intp), H)
+    c0 = np.minimum(np.floor(src_c).astype(np.intp), W)
+    fr = (src_r - r0)[..., None]
+    fc = (src_c - c0)[..., None]
+    flat = pad.reshape(N * (H + 2) * (W + 2), C)
+    i00 = ((np.arange(N)[:, None, None] * (H + 2) + r0) * (W + 2) + c0).ravel()
+    v00, v01 = flat[i00], flat[i00 + 1]
+    v10, v11 = flat[i00 + W + 2], flat[i00 + W + 3]
+    fr, fc = fr.reshape(-1, 1), fc.reshape(-1, 1)
+    out = (1 - fr) * ((1 - fc) * v00 + fc * v01) + fr * ((1 - fc) * v10 + fc * v11)
+    out = out.reshape(N, H, W, C)
+    return out.astype(x.dtype)

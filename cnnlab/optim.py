@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Optimizer", "SGD", "Adam", "get_optimizer"]
+__all__ = ["Optimizer", "SGD", "Adam", "get_optimizer", "cosine_decay"]
 
 
 class Optimizer:
@@ -108,3 +108,23 @@ def get_optimizer(optimizer):
                          f"or a cnnlab.optim.Optimizer")
     raise TypeError(f"optimizer must be a name or a cnnlab.optim.Optimizer; got "
                     f"{type(optimizer).__name__}")
+
+
+def cosine_decay(step, total_steps, initial_lr, final_lr=0.0, warmup_steps=0):
+    """Learning rate at ``step`` (0-based) of a cosine schedule (Loshchilov & Hutter 2017,
+    one cycle, no restarts), optionally after a linear warm-up.
+
+    For ``step < warmup_steps``: ``η₀ (step + 1) / warmup_steps``.  After it, with
+    ``u = (step − warmup_steps) / (total_steps − warmup_steps)`` (clipped to 1):
+    ``η_end + (η₀ − η_end)(1 + cos πu) / 2`` — ``η₀`` at the first step after the warm-up,
+    falling smoothly to ``η_end`` at ``step = total_steps``.  Pure function: set
+    ``optimizer.learning_rate`` from it before each step (see
+    :func:`cnnlab.training.fit_scheduled`)."""
+    if not (isinstance(total_steps, (int, np.integer)) and total_steps >= 1):
+        raise ValueError(f"total_steps must be a positive int; got {total_steps!r}")
+    if not 0 <= warmup_steps < total_steps:
+        raise ValueError(f"warmup_steps must lie in 0..total_steps-1; got {warmup_steps!r}")
+    if step < warmup_steps:
+        return initial_lr * (step + 1) / warmup_steps
+    u = min(1.0, (step - warmup_steps) / (total_steps - warmup_steps))
+    return final_lr + (initial_lr - final_lr) * 0.5 * (1.0 + np.cos(np.pi * u))

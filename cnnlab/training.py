@@ -28,7 +28,7 @@ from ._validate import as_array
 from .losses import CategoricalCrossentropy, get_loss
 from .optim import SGD, get_optimizer
 
-__all__ = ["History", "fit", "evaluate", "train_step", "accuracy"]
+__all__ = ["History", "fit", "fit_scheduled", "evaluate", "train_step", "accuracy"]
 
 
 class History:
@@ -147,6 +147,68 @@ def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, seed=None, v
             bar.set_postfix({k: round(v, 4) for k, v in logs.items()})
     if bar is not None:
         bar.close()
+    model.history = hist
+    return hist
+
+
+
+def fit_scheduled(model, x, y, epochs, schedule, batch_size=32, seed=None, augment=None,
+                  average_last=0, label_smoothing=0.0, loss=None, optimizer=None):
+    """Like :func:`fit` (shuffled minibatches drawn from ``np.random.default_rng(seed)``, the
+    same ``augment`` hook, no progress bar, no validation) with three extras:
+
+    - ``schedule(step)``: learning rate of minibatch ``step`` (0-based over the whole run,
+      ``epochs · ceil(N / batch_size)`` steps), written to ``optimizer.learning_rate`` before
+      each step — e.g. ``lambda t: cosine_decay(t, total, 0.05)``;
+    - ``average_last=k``: at the end, the weights become the mean of the weights at the ends
+      of the last ``k`` epochs (Polyak averaging / "SWA" over epochs; unconnected C3 kernels
+      stay zero because each snapshot has them zero);
+    - ``label_smoothing=ε``: integer labels become targets ``(1 − ε)·onehot + ε/K``.
+
+    Returns a :class:`History` with the training loss (against the smoothed targets) and
+    accuracy per epoch."""
+    x, y = _check_xy(model, x, y)
+    if not (isinstance(epochs, int) and epochs >= 0):
+        raise ValueError(f"epochs must be a non-negative int; got {epochs!r}")
+    if not (isinstance(batch_size, int) and batch_size >= 1):
+        raise ValueError(f"batch_size must be a positive int; got {batch_size!r}")
+    if not (isinstance(average_last, int) and 0 <= average_last <= max(epochs, 0)):
+        raise ValueError(f"average_last must be an int in 0..epochs={epochs}; got {average_last!r}")
+    if not 0.0 <= label_smoothing < 1.0:
+        raise ValueError(f"label_smoothing must lie in [0, 1); got {label_smoothing!r}")
+    loss, opt, _ = _defaults(model, loss, optimizer)
+    targets = y
+    if label_smoothing:
+        from .losses import to_one_hot
+
+        K = model.output_shape[-1]
+        targets = to_one_hot(y, K) * (1.0 - label_smoothing) + label_smoothing / K
+    rng = np.random.default_rng(seed)
+    hist = History()
+    n = len(x)
+    steps = -(-n // batch_size)
+    total = None
+    t = 0
+    for epoch in range(epochs):
+        t0 = time.perf_counter()
+        order = rng.permutation(n)
+        tot_loss, tot_acc = 0.0, 0.0
+        for s in range(steps):
+            idx = order[s * batch_size:(s + 1) * batch_size]
+            xb = x[idx] if augment is None else augment(x[idx], rng)
+            opt.learning_rate = float(schedule(t))
+            value, p = train_step(model, xb, targets[idx], loss, opt)
+            t += 1
+            tot_loss += value * len(idx)
+            tot_acc += accuracy(p, y[idx]) * len(idx)
+        if average_last and epoch >= epochs - average_last:
+            w = model.get_weights()
+            total = [a.astype(np.float64) for a in w] if total is None else \
+                [a + b for a, b in zip(total, w)]
+        hist.append({"loss": tot_loss / n, "accuracy": tot_acc / n}, time.perf_counter() - t0)
+    if average_last:
+        dtypes = [w.dtype for w in model.get_weights()]
+        model.set_weights([(a / average_last).astype(d) for a, d in zip(total, dtypes)])
     model.history = hist
     return hist
 
