@@ -18,12 +18,15 @@ and the output size along each axis is (see :func:`conv_output_size`)::
 
     H_out = ⌊(H + pad_top + pad_bottom − kh) / sh⌋ + 1.
 
-The implementation is *im2col*: every receptive field is copied into one row of a matrix, and
-the whole layer becomes one matrix product.  The explicit-loop versions that read like the
-formula are in :mod:`cnnlab.naive`; the tests check that both agree.
+The implementation is *im2col*: every receptive field is copied into one column of a matrix,
+and the whole layer becomes one matrix product (the backward pass two more, plus ``col2im``,
+which adds the columns back onto the pixels).  Internally the batch index is kept *last*
+(columns in the order (i, j, n)), so that these copies and adds move long contiguous runs of
+memory; see :func:`_cols`.  The explicit-loop versions that read like the formula are in
+:mod:`cnnlab.naive`; the tests check that both agree.
 """
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ._validate import as_array, check_shape, nonneg_int_pair, positive_int_pair, shape_str
 
@@ -236,24 +239,14 @@ def _geometry(x_shape, w_shape, stride, padding):
     return (sh, sw), (pt, pb, pl, pr), (Ho, Wo)
 
 
-def _pad4(x, pads):
+def _batch_last(x4, pads):
+    """The zero-padded input in the *batch-last* layout ``(C, Hp, Wp, N)``:
+    ``xt[c, u, v, n] = x̃[n, c, u, v]`` with ``Hp = H + pad_top + pad_bottom`` (likewise ``Wp``)."""
+    N, C, H, W = x4.shape
     pt, pb, pl, pr = pads
-    if not any(pads):
-        return x
-    N, C, H, W = x.shape
-    xp = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=x.dtype)
-    xp[:, :, pt:pt + H, pl:pl + W] = x
-    return xp
-
-
-def _windows(xp, kh, kw, sh, sw, Ho, Wo):
-    """Read-only view (N, C, kh, kw, Ho, Wo) of every receptive field of the padded input:
-    ``view[n, c, p, q, i, j] = xp[n, c, i·sh + p, j·sw + q]``."""
-    xp = np.ascontiguousarray(xp)
-    N, C, Hp, Wp = xp.shape
-    s0, s1, s2, s3 = xp.strides
-    return as_strided(xp, shape=(N, C, kh, kw, Ho, Wo),
-                      strides=(s0, s1, s2, s3, s2 * sh, s3 * sw), writeable=False)
+    xt = np.zeros((C, H + pt + pb, W + pl + pr, N), dtype=x4.dtype)
+    xt[:, pt:pt + H, pl:pl + W, :] = x4.transpose(1, 2, 3, 0)
+    return xt
 
 
 def _as_batch(x, name="x"):
@@ -273,16 +266,65 @@ def _as_weights(w):
 
 
 def _cols(x4, w_shape, stride, padding):
-    """Batched im2col: an array (N, C·kh·kw, Ho·Wo) and the geometry.
+    """Batched im2col, batch index last: a C-contiguous (C·kh·kw, Ho·Wo·N) matrix and the geometry.
 
-    ``cols[n, (c, p, q), (i, j)] = x̃[n, c, i·sh + p, j·sw + q]``; then the layer is one batched
-    matrix product ``w.reshape(F, C·kh·kw) @ cols[n]``.
+    ``cols[(c, p, q), (i, j, n)] = x̃[n, c, i·sh + p, j·sw + q]``, rows in the order (c, p, q) of
+    ``w[f].ravel()`` and columns in the order (i, j, n); the whole layer is then the single
+    matrix product ``w.reshape(F, C·kh·kw) @ cols`` of shape (F, Ho·Wo·N).
+
+    Why the batch index last: for one kernel offset (p, q), the pixels read by all windows,
+    ``x̃[n, c, i·sh + p, j·sw + q]`` over (c, i, j, n), are a strided block of the batch-last input
+    ``xt`` (see :func:`_batch_last`) whose rows of Wo·N numbers are contiguous (for stride 1).  So
+    copying the windows (and adding them back in :func:`_col2im`) moves long runs of memory, where
+    the (n, c, i, j) order would move N·C·Ho runs of only Wo numbers each.
     """
     (sh, sw), pads, (Ho, Wo) = _geometry(x4.shape, w_shape, stride, padding)
+    N = x4.shape[0]
     _, C, kh, kw = w_shape
-    win = _windows(_pad4(x4, pads), kh, kw, sh, sw, Ho, Wo)
-    cols = win.reshape(x4.shape[0], C * kh * kw, Ho * Wo)  # copies: this *is* im2col
+    # win[c, i, j, n, p, q] = xt[c, i·sh + p, j·sw + q, n]: a view, nothing copied yet
+    win = sliding_window_view(_batch_last(x4, pads), (kh, kw), axis=(1, 2))[:, ::sh, ::sw]
+    cols = win.transpose(0, 4, 5, 1, 2, 3).reshape(C * kh * kw, Ho * Wo * N)  # copies: this *is* im2col
     return cols, (sh, sw), pads, (Ho, Wo)
+
+
+def _col2im(rows, x_shape, kh, kw, stride, pads, out_hw):
+    """Adjoint of :func:`_cols`: add every entry of a (C·kh·kw, Ho·Wo·N) matrix ``dcols`` back
+    onto the input pixel it was read from; returns ``dx`` of shape ``x_shape`` = (N, C, H, W).
+
+    ``rows(p, q)`` returns the C rows (c, p, q) of ``dcols`` for one kernel offset, shape
+    (C, Ho·Wo·N) — a slice of a stored matrix, or computed on the spot (see
+    :func:`_input_gradient`).  One whole-batch strided slice add per kernel offset, kh·kw in all,
+    always in the same order.
+    """
+    N, C, H, W = x_shape
+    sh, sw = stride
+    Ho, Wo = out_hw
+    pt, pb, pl, pr = pads
+    dxt = np.zeros((C, H + pt + pb, W + pl + pr, N), dtype=rows(0, 0).dtype)  # batch last, padded
+    for p in range(kh):
+        for q in range(kw):
+            dxt[:, p:p + sh * (Ho - 1) + 1:sh, q:q + sw * (Wo - 1) + 1:sw, :] += rows(p, q).reshape(C, Ho, Wo, N)
+    return np.ascontiguousarray(dxt[:, pt:pt + H, pl:pl + W, :].transpose(3, 0, 1, 2))
+
+
+# Above this size the matrix w2ᵀ·dY of conv2d_backward is not stored but made kh·kw rows-blocks at
+# a time (about an L3 cache: past it, writing the matrix out and reading it back costs more than
+# the kh·kw smaller products).
+_DCOLS_MAX_BYTES = 8 * 2**20
+
+
+def _input_gradient(w, dY, x_shape, stride, pads, out_hw):
+    """``dx = col2im(w2ᵀ · dY)``: the gradient of the input, shape ``x_shape`` = (N, C, H, W).
+
+    ``w``: kernels (F, C, kh, kw), ``w2 = w.reshape(F, C·kh·kw)``; ``dY``: (F, Ho·Wo·N), the
+    upstream gradient with its columns in the order (i, j, n) of :func:`_cols`.
+    """
+    F, C, kh, kw = w.shape
+    if C * kh * kw * dY.shape[1] * dY.itemsize <= _DCOLS_MAX_BYTES:
+        dcols = (w.reshape(F, C * kh * kw).T @ dY).reshape(C, kh, kw, -1)  # one product
+        return _col2im(lambda p, q: dcols[:, p, q], x_shape, kh, kw, stride, pads, out_hw)
+    wt = w.transpose(2, 3, 1, 0)  # wt[p, q] = w[:, :, p, q]ᵀ, (C, F)
+    return _col2im(lambda p, q: wt[p, q] @ dY, x_shape, kh, kw, stride, pads, out_hw)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,26 +343,14 @@ def im2col(x, kernel_size, stride=1, padding=0):
     ``Ho = ⌊(H + pad_top + pad_bottom − kh)/sh⌋ + 1`` (likewise ``Wo``).  Column
     ``n·Ho·Wo + i·Wo + j`` holds the window under output position (n, i, j), flattened in the
     order (c, p, q), so that ``conv2d(x, w)`` equals ``w.reshape(F, -1) @ cols`` reshaped.
+    (Internally :func:`conv2d` orders the columns (i, j, n) instead, which is faster to build.)
     """
     x4, unbatched = _as_batch(x)
     kh, kw = positive_int_pair(kernel_size, "kernel_size")
-    cols, _, _, _ = _cols(x4, (1, x4.shape[1], kh, kw), stride, padding)
-    return np.ascontiguousarray(cols.transpose(1, 0, 2).reshape(cols.shape[1], -1))
-
-
-def _col2im_batched(dcols, x_shape, kh, kw, stride, pads, out_hw):
-    """Adjoint of ``_cols``: scatter-add (N, C·kh·kw, Ho·Wo) back into an (N, C, H, W) array."""
-    N, C, H, W = x_shape
-    sh, sw = stride
-    Ho, Wo = out_hw
-    pt, pb, pl, pr = pads
-    d6 = dcols.reshape(N, C, kh, kw, Ho, Wo)
-    dxp = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=dcols.dtype)
-    # loop over the kh·kw kernel offsets only; each step adds a whole (N, C, Ho, Wo) slab
-    for p in range(kh):
-        for q in range(kw):
-            dxp[:, :, p:p + sh * (Ho - 1) + 1:sh, q:q + sw * (Wo - 1) + 1:sw] += d6[:, :, p, q]
-    return dxp[:, :, pt:pt + H, pl:pl + W]
+    N, C = x4.shape[:2]
+    cols, _, _, (Ho, Wo) = _cols(x4, (1, C, kh, kw), stride, padding)
+    # columns (i, j, n) -> (n, i, j)
+    return np.ascontiguousarray(cols.reshape(C * kh * kw, Ho * Wo, N).transpose(0, 2, 1)).reshape(C * kh * kw, -1)
 
 
 def col2im(cols, x_shape, kernel_size, stride=1, padding=0):
@@ -345,8 +375,9 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0):
     N, C = shape4[:2]
     sts, pads, (Ho, Wo) = _geometry(shape4, (1, C, kh, kw), stride, padding)
     check_shape(cols, "cols", (C * kh * kw, N * Ho * Wo), "(C·kh·kw, N·Ho·Wo)")
-    dcols = cols.reshape(C * kh * kw, N, Ho * Wo).transpose(1, 0, 2)
-    dx = _col2im_batched(dcols, shape4, kh, kw, sts, pads, (Ho, Wo))
+    # columns (n, i, j) -> (i, j, n), the order _col2im expects
+    dcols = cols.reshape(C, kh, kw, N, Ho * Wo).transpose(0, 1, 2, 4, 3)
+    dx = _col2im(lambda p, q: dcols[:, p, q], shape4, kh, kw, sts, pads, (Ho, Wo))
     return dx[0] if unbatched else dx
 
 
@@ -381,11 +412,18 @@ def conv2d(x, w, b=None, stride=1, padding=0):
     if b is not None:
         b = as_array(b, "b")
         check_shape(b, "b", (F,), "one bias per filter, F = w.shape[0]")
-    cols, _, _, (Ho, Wo) = _cols(x4, w.shape, stride, padding)
-    y = np.matmul(w.reshape(F, -1), cols)  # (N, F, Ho·Wo)
+    N = x4.shape[0]
+    cols, _, _, (Ho, Wo) = _cols(x4, w.shape, stride, padding)  # (C·kh·kw, Ho·Wo·N)
+    # y = w2 @ cols, computed transposed: (Ho·Wo·N, C·kh·kw) @ (C·kh·kw, F).  Same numbers, but
+    # BLAS is faster when the long dimension Ho·Wo·N indexes the rows of the result.
+    yt = cols.T @ w.reshape(F, -1).T  # (Ho·Wo·N, F)
+    # (Ho·Wo, N, F) -> (N, F, Ho·Wo) in two steps, each reading whole rows of F numbers or one
+    # sample at a time; a single transpose would read with a stride of N·F numbers (4 KiB for
+    # LeNet's C3), which the CPU caches handle badly
+    y = np.ascontiguousarray(yt.reshape(Ho * Wo, N, F).transpose(1, 0, 2))  # (N, Ho·Wo, F)
+    y = np.ascontiguousarray(y.transpose(0, 2, 1)).reshape(N, F, Ho, Wo)
     if b is not None:
-        y += b.astype(dtype, copy=False)[:, None]
-    y = y.reshape(x4.shape[0], F, Ho, Wo)
+        y += b.astype(dtype, copy=False)[:, None, None]
     return y[0] if unbatched else y
 
 
@@ -401,6 +439,10 @@ def conv2d_backward(dy, x, w, stride=1, padding=0):
       (for stride 1: the *full* correlation of ``dy`` with ``rot180(w)``, i.e. a full
       convolution with ``w``), and ``dx`` is ``dx̃`` with the padding cut off.
 
+    In matrix form, with ``cols`` the im2col matrix of ``x`` (C·kh·kw, Ho·Wo·N) and ``dY`` the
+    matrix (F, Ho·Wo·N) of ``dy`` in the same column order: ``dw = dY · colsᵀ`` and
+    ``dx = col2im(w2ᵀ · dY)`` where ``w2 = w.reshape(F, C·kh·kw)``.
+
     Inputs:
     - dy: upstream gradient of shape (N, F, Ho, Wo) (or (F, Ho, Wo) for unbatched ``x``)
     - x: the forward input, (N, C, H, W) or (C, H, W)
@@ -415,23 +457,18 @@ def conv2d_backward(dy, x, w, stride=1, padding=0):
     dtype = np.result_type(x4, w, dy)
     x4, w, dy = (a.astype(dtype, copy=False) for a in (x4, w, dy))
     F, C, kh, kw = w.shape
-    cols, sts, pads, (Ho, Wo) = _cols(x4, w.shape, stride, padding)
+    cols, sts, pads, (Ho, Wo) = _cols(x4, w.shape, stride, padding)  # (C·kh·kw, Ho·Wo·N)
     N = x4.shape[0]
     expected = (F, Ho, Wo) if unbatched else (N, F, Ho, Wo)
     check_shape(dy, "dy", expected, "the shape of conv2d's output")
-    dy3 = dy.reshape(N, F, Ho * Wo)
-    db = dy3.sum(axis=(0, 2))
-    dw = np.matmul(dy3, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
-    # dx̃ = col2im(wᵀ·dy), done one kernel offset (p, q) at a time so that the (N, C·kh·kw, Ho·Wo)
-    # matrix wᵀ·dy is never stored: each offset adds w[:, :, p, q]ᵀ·dy onto the input pixels
-    # (i·sh + p, j·sw + q) it came from.  Loops run over the kh·kw offsets only.
-    (sh, sw), (pt, pb, pl, pr) = sts, pads
-    H, W = x4.shape[2:]
-    dxp = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=dtype)
-    wt = np.ascontiguousarray(w.transpose(2, 3, 1, 0))  # (kh, kw, C, F)
-    for p in range(kh):
-        for q in range(kw):
-            dxp[:, :, p:p + sh * (Ho - 1) + 1:sh, q:q + sw * (Wo - 1) + 1:sw] += \
-                np.matmul(wt[p, q], dy3).reshape(N, C, Ho, Wo)
-    dx = np.ascontiguousarray(dxp[:, :, pt:pt + H, pl:pl + W])
+    dy4 = dy.reshape(N, F, Ho, Wo)
+    db = dy4.reshape(N, F, Ho * Wo).sum(axis=(0, 2))
+    dY = dy4.transpose(1, 2, 3, 0).reshape(F, Ho * Wo * N)  # columns (i, j, n) like cols; copies
+    # dw = dY @ colsᵀ, computed transposed as cols @ dYᵀ (C·kh·kw, F): BLAS prefers the long
+    # dimension of the result first
+    dw = np.ascontiguousarray((cols @ dY.T).T).reshape(w.shape)
+    # free cols before the matrix of the same size, w2ᵀ @ dY, is made: a lower peak of memory,
+    # and (with glibc's malloc) no fresh pages to fault in on every call
+    del cols
+    dx = _input_gradient(w, dY, x4.shape, sts, pads, (Ho, Wo))
     return (dx[0] if unbatched else dx), dw, db

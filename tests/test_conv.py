@@ -281,3 +281,38 @@ def test_naive_matches_scipy_reference(rng):
     # the loops are also checked against SciPy directly, not only against the vectorised code
     x, w, b = rng.normal(size=(1, 2, 6, 6)), rng.normal(size=(2, 2, 3, 3)), rng.normal(size=2)
     np.testing.assert_allclose(conv2d_naive(x, w, b, 2, 1), scipy_conv2d(x, w, b, (2, 2), (1, 1, 1, 1)), atol=1e-12)
+
+
+# --------------------------------------------------------------------------- dx one offset at a time
+@pytest.mark.parametrize("stride,padding", [(1, 0), (2, 1), ((1, 3), (0, 2)), (1, "same"), (1, "full")])
+def test_conv2d_backward_dx_by_kernel_offset(rng, monkeypatch, stride, padding):
+    # a large w2ᵀ·dY (over _DCOLS_MAX_BYTES) is not stored but made one kernel offset at a time;
+    # force that path on a small problem and check it against SciPy, the loops and finite differences
+    import cnnlab.conv as conv_module
+    monkeypatch.setattr(conv_module, "_DCOLS_MAX_BYTES", 0)
+    x, w, b = rng.normal(size=(2, 3, 7, 8)), rng.normal(size=(2, 3, 3, 2)), rng.normal(size=2)
+    dy = rng.normal(size=conv2d(x, w, b, stride, padding).shape)
+    dx, dw, db = conv2d_backward(dy, x, w, stride, padding)
+    for got, want in zip((dx, dw, db), conv2d_backward_naive(dy, x, w, stride, padding)):
+        np.testing.assert_allclose(got, want, atol=1e-12)
+    if stride == 1 and padding == 0:  # dx_c = Σ_f conv_full(dy_f, w_fc)
+        for n in range(2):
+            for c in range(3):
+                ref = sum(signal.convolve2d(dy[n, f], w[f, c], "full") for f in range(2))
+                np.testing.assert_allclose(dx[n, c], ref, atol=1e-12)
+    _fd_check(x, w, b, dy, stride, padding)
+
+
+def test_conv2d_float32_stays_float32_both_dx_paths(rng, monkeypatch):
+    import cnnlab.conv as conv_module
+    x, w = rng.normal(size=(4, 2, 9, 9)).astype(np.float32), rng.normal(size=(3, 2, 3, 3)).astype(np.float32)
+    dy = rng.normal(size=(4, 3, 7, 7)).astype(np.float32)
+    assert conv2d(x, w).dtype == np.float32
+    stored = conv2d_backward(dy, x, w)
+    monkeypatch.setattr(conv_module, "_DCOLS_MAX_BYTES", 0)
+    by_offset = conv2d_backward(dy, x, w)
+    ref = conv2d_backward_naive(dy.astype(np.float64), x.astype(np.float64), w.astype(np.float64))
+    for a, c, r in zip(stored, by_offset, ref):
+        assert a.dtype == c.dtype == np.float32
+        np.testing.assert_allclose(a, r, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(c, r, rtol=1e-4, atol=1e-4)
