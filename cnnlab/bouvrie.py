@@ -397,7 +397,7 @@ def beta_grad(delta, x_prev, n):
 
 
 # --------------------------------------------------------------------------------------------
-# Chapter 7b: learning combinations of feature maps
+# Chapter 8: learning combinations of feature maps
 # --------------------------------------------------------------------------------------------
 
 def softmax_columns(c):

@@ -1,11 +1,11 @@
-"""The network of the ``q3`` seed as explicit forward and backward steps (chapter 8).
+"""The network of the ``q3`` seed as explicit forward and backward steps (chapter 9).
 
 The seed's network, channels first, one image at a time::
 
     x (1, 28, 28) ──conv W¹ (3, 1, 3, 3)──▶ u¹ (3, 26, 26) ──ReLU──▶ r¹ ──2×2 max-pool──▶ p¹ (3, 13, 13)
                   ──conv W² (10, 3, 4, 4)─▶ u² (10, 10, 10) ─ReLU──▶ r² ──2×2 max-pool──▶ p² (10, 5, 5)
 
-Every step keeps what its backward pass needs and what chapter 8 shows on the page: the ReLU
+Every step keeps what its backward pass needs and what chapter 9 shows on the page: the ReLU
 *masks* ``u > 0`` and the max-pool *switches* (a boolean map marking the winner of each window).
 The backward pass is written as the chapter derives it, one formula per line:
 
@@ -70,7 +70,7 @@ def q3_input(index=0, jitter=0.0, seed=0):
     repeated into a 3×3 block (24×24) and the image padded with 2 zero rows/columns on each side.
     Such an image has flat regions, where max-pool windows hold *exactly* equal values (ties);
     ``jitter > 0`` adds seeded Gaussian noise of that standard deviation, which breaks the ties
-    (useful for finite-difference checks with respect to the input, see chapter 8).
+    (useful for finite-difference checks with respect to the input, see chapter 9).
 
     Inputs:
     - index: int, which of the 1797 digits

@@ -267,7 +267,7 @@ def test_subsampling_residual_matches_torch_on_lenet_table():
     np.testing.assert_allclose(ours, tx.grad.numpy()[0], atol=1e-10)
 
 
-# --------------------------------------------------------------------------------- chapter 7b
+# --------------------------------------------------------------------------------- chapter 8
 
 def _comb_setup(rng):
     return (rng.normal(size=(3, 5, 5)), rng.normal(size=(3, 2, 2)), rng.normal(size=(3, 2)),

@@ -1,42 +1,57 @@
-"""Self-checks of chapter 9: right answers pass, typical wrong answers fail with a hint."""
+"""Self-checks of chapter 9: right answers pass, typical wrong answers fail with a useful hint."""
 import numpy as np
 import pytest
+from scipy import signal
 
 from cnnlab.exercises import ch09
 
 
 def test_ex1(capsys):
-    assert ch09.check_ex1([(28, 28, 6), (14, 14, 6), (10, 10, 16), (5, 5, 16), (1, 1, 120)])
-    assert not ch09.check_ex1([(6, 28, 28), (14, 14, 6), (10, 10, 16), (5, 5, 16), (1, 1, 120)])
-    assert "channels last" in capsys.readouterr().out
-    assert not ch09.check_ex1([(29, 29, 6), (14, 14, 6), (10, 10, 16), (5, 5, 16), (1, 1, 120)])
-    assert "32 − 5 + 1" in capsys.readouterr().out
-    assert not ch09.check_ex1([(28, 28, 6)])
-    assert not ch09.check_ex1(None)
+    assert ch09.check_ex1([(3, 26, 26), (3, 13, 13), (10, 10, 10), (10, 5, 5)])
+    assert "✓" in capsys.readouterr().out
+    assert not ch09.check_ex1([(3, 27, 27), (3, 13, 13), (10, 10, 10), (10, 5, 5)])
+    assert "H − k + 1" in capsys.readouterr().out
+    assert not ch09.check_ex1([(3, 26, 26), (3, 13, 13), (10, 11, 11), (10, 5, 5)])
+    assert "13 − 4 + 1" in capsys.readouterr().out
+    assert not ch09.check_ex1([(1, 26, 26), (3, 13, 13), (10, 10, 10), (10, 5, 5)])
+    assert not ch09.check_ex1("abc")
+    assert not ch09.check_ex1([(3, 26, 26)])
 
 
 def test_ex2(capsys):
-    # LeCun et al. 1998, Section II.B: C3 has 1 516 trainable parameters
-    assert ch09.check_ex2(1516)
-    assert not ch09.check_ex2(2416)
-    assert "Table I" in capsys.readouterr().out
-    assert not ch09.check_ex2(1500)
-    assert "bias" in capsys.readouterr().out
-    assert not ch09.check_ex2("many")
+    # hand-worked: winners 2.0 at (0,1), 3.0 at (1,2), 4.5 at (2,1), 0.2 at (3,2)
+    right = np.zeros((4, 4))
+    right[0, 1], right[1, 2], right[2, 1], right[3, 2] = -0.5, 2.0, 3.0, 1.0
+    assert ch09.check_ex2(right)
+    ones = (right != 0).astype(float)
+    assert not ch09.check_ex2(ones)
+    assert "local derivative" in capsys.readouterr().out
+    assert not ch09.check_ex2(np.kron(ch09.EX2_DP, np.ones((2, 2))) / 4)
+    assert "average" in capsys.readouterr().out
+    assert not ch09.check_ex2(np.kron(ch09.EX2_DP, np.ones((2, 2))))
+    assert "switches" in capsys.readouterr().out
+    assert not ch09.check_ex2(np.zeros((2, 2)))
 
 
 def test_ex3(capsys):
-    # by hand: diagonal 50 + 30 + 50 = 130 of 150 -> 0.8667; recalls 1, 0.6, 1 -> class 1
-    assert ch09.check_ex3(130 / 150, 1)
-    assert not ch09.check_ex3(86.67, 1)
-    assert "fraction" in capsys.readouterr().out
-    assert not ch09.check_ex3(130 / 150, 0)
-    assert "rows" in capsys.readouterr().out
-    prec = np.mean([50 / 60, 30 / 30, 50 / 60])
-    assert not ch09.check_ex3(prec, 1)
-    assert "precision" in capsys.readouterr().out
+    right = signal.correlate2d(ch09.EX3_X, ch09.EX3_DELTA, mode="valid")
+    assert ch09.check_ex3(right)
+    assert not ch09.check_ex3(signal.convolve2d(ch09.EX3_X, ch09.EX3_DELTA, mode="valid"))
+    out = capsys.readouterr().out
+    assert "flip" in out or "rotated" in out
+    assert not ch09.check_ex3(np.zeros((5, 5)))
+    assert "3×3" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("bad", [(None, 1), (0.9, "x")])
-def test_ex3_bad(bad):
-    assert not ch09.check_ex3(*bad)
+def test_ex4(capsys):
+    assert ch09.check_ex4((10, 48), (48, 100), (10, 100))
+    assert not ch09.check_ex4((10, 48), (100, 48), (10, 100))
+    assert "column" in capsys.readouterr().out
+    assert not ch09.check_ex4((10, 16), (16, 100), (10, 100))
+    assert "48" in capsys.readouterr().out
+    assert not ch09.check_ex4((10, 48), (48, 100), (10, 25))
+
+
+@pytest.mark.parametrize("n, ok", [(250, True), (1000, False), (500, False), (100, False), ("x", False)])
+def test_ex5(n, ok):
+    assert ch09.check_ex5(n) is ok

@@ -1,4 +1,4 @@
-"""Widget: one output map of a learned-combination layer (chapter 7b).
+"""Widget: one output map of a learned-combination layer (chapter 8).
 
 The gradients the widget shows are checked against references written here from the formulas
 (SciPy's convolve2d for the maps, an explicit softmax), differentiated by central finite

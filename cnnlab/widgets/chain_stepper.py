@@ -1,4 +1,4 @@
-"""Step backwards through the q3 chain for one weight (chapter 8).
+"""Step backwards through the q3 chain for one weight (chapter 9).
 
 Pick a layer, a filter, an input channel and a weight position; then step from the loss back to
 that weight's gradient: max-pool switches → ReLU mask → (for layer 1: the full convolution with

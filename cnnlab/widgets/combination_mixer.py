@@ -1,6 +1,6 @@
 """One output map of a learned-combination layer: move the logits, watch the mix and its gradients.
 
-Chapter 7b's layer (Bouvrie's notes, section 3.3) mixes convolved input maps,
+Chapter 8's layer (Bouvrie's notes, section 3.3) mixes convolved input maps,
 
     u_j = sum_i alpha_ij (x_i * k_i) + b_j,   x_j = f(u_j),   alpha_ij = softmax_i(c_ij),
 
@@ -110,7 +110,7 @@ def lp_penalty(c, lam, p=0.5):
 def lp_penalty_c_grad(c, lam, p=0.5):
     """Gradient of :func:`lp_penalty` with respect to c, (I, J).
 
-    ``dOmega/dalpha_ij = lam p alpha_ij^(p-1)``; through the softmax (chapter 7b's ``c_grad``)
+    ``dOmega/dalpha_ij = lam p alpha_ij^(p-1)``; through the softmax (chapter 8's ``c_grad``)
     ``dOmega/dc_ij = lam p (alpha_ij^p - alpha_ij sum_k alpha_kj^p)``, written this way so that
     no ``alpha^(p-1)`` is formed (it overflows when alpha underflows to 0).
     """
@@ -230,12 +230,12 @@ class CombinationMixer:
         return 0.5 * float(((self.forward()["out"] - self.target) ** 2).sum())
 
     def loss_alpha_grad(self):
-        """dE/dalpha_i = sum_uv (delta ∘ (x_i * k_i))_uv, shape (N,)  (chapter 7b, ch07b-dalpha)."""
+        """dE/dalpha_i = sum_uv (delta ∘ (x_i * k_i))_uv, shape (N,)  (chapter 8, ch08-dalpha)."""
         fw = self.forward()
         return bv.alpha_grad(fw["delta"][None], fw["conv"])[:, 0]
 
     def loss_c_grad(self):
-        """dE/dc, shape (N,): dE/dalpha through the softmax (ch07b-dc); sums to zero."""
+        """dE/dc, shape (N,): dE/dalpha through the softmax (ch08-dc); sums to zero."""
         return bv.c_grad(self.loss_alpha_grad()[:, None], self._col())[:, 0]
 
     def l1_sum(self):

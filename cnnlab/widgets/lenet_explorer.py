@@ -1,5 +1,5 @@
 """LeNet-5 trained on the real digits: cached training, learning curves, confusion matrix,
-learned filters, and an explorer of one test image's feature maps (chapter 9).
+learned filters, and an explorer of one test image's feature maps (chapter 10).
 
 - :func:`load_or_train` — load weights and history from an ``.npz`` cache, or train (seeded)
   and write the cache when it is missing; one call either way.
@@ -16,11 +16,11 @@ __all__ = ["DEFAULT_CACHE", "TRAIN_SETTINGS", "train_lenet", "load_or_train", "c
            "plot_history", "plot_confusion", "plot_filters", "LenetExplorer", "panel",
            "static_lenet_explorer", "feature_maps"]
 
-#: Where chapter 9 keeps its trained LeNet-5 (relative to the repository root).
+#: Where chapter 10 keeps its trained LeNet-5 (relative to the repository root).
 DEFAULT_CACHE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                             "cache", "ch09_lenet5.npz")
+                             "cache", "ch10_lenet5.npz")
 
-#: The training run of chapter 9 (Adam, lr 0.002, batch 32, float32, LeCun's input scaling).
+#: The training run of chapter 10 (Adam, lr 0.002, batch 32, float32, LeCun's input scaling).
 TRAIN_SETTINGS = {"epochs": 12, "batch_size": 32, "learning_rate": 0.002, "seed": 0}
 
 _HIST_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
@@ -60,7 +60,7 @@ def train_lenet(epochs=None, seed=None, verbose=0):
 
 
 def load_or_train(path=None, retrain=False, verbose=0):
-    """The trained LeNet-5 of chapter 9, from the cache or freshly trained.
+    """The trained LeNet-5 of chapter 10, from the cache or freshly trained.
 
     Inputs:
     - path: the ``.npz`` cache (default :data:`DEFAULT_CACHE`); written when missing
