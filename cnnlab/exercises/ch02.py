@@ -11,6 +11,7 @@ the slip that produces that particular wrong answer), and returns ``True``/``Fal
 * :func:`check_ex4` — trainable parameters of a max-pooling layer and of LeNet's S2 layer on 6 maps.
 """
 import numpy as np
+from ._report import no as _no, ok as _ok
 
 __all__ = ["EX1_X", "EX2_X", "EX2_DY", "EX3_X", "EX3_DELTA", "check_ex1", "check_ex2", "check_ex3",
            "check_ex4"]
@@ -34,16 +35,6 @@ EX3_X = np.array([[1, 2, 0, 1],
                   [2, 0, 3, 1]], dtype=float)
 EX3_DELTA = np.array([[0.5, -1.0],
                       [2.0, 0.25]])
-
-
-def _ok(msg):
-    print("✓ " + msg)
-    return True
-
-
-def _no(msg):
-    print("✗ " + msg)
-    return False
 
 
 def _blocks(x, n=2):

@@ -4,6 +4,7 @@ Each ``check_exN(answer)`` prints ✓ or explains what is off, and returns True/
 reference answers are computed here with plain loops, independently of :mod:`cnnlab.chain`.
 """
 import numpy as np
+from ._report import no as _no, ok as _ok
 
 __all__ = ["EX2_R", "EX2_DP", "EX3_X", "EX3_DELTA", "check_ex1", "check_ex2", "check_ex3",
            "check_ex4", "check_ex5"]
@@ -23,16 +24,6 @@ EX3_X = np.array([[1.0, 2.0, 0.0, 1.0],
                   [1.0, 1.0, 0.0, 2.0]])
 EX3_DELTA = np.array([[1.0, -1.0],
                       [2.0, 0.0]])
-
-
-def _ok(msg):
-    print("✓ " + msg)
-    return True
-
-
-def _no(msg):
-    print("✗ " + msg)
-    return False
 
 
 def _as_float_array(answer, name):

@@ -13,6 +13,7 @@ which common slip produces that particular wrong answer), and returns ``True``/`
   negative, given ``EX4_K = F(0) + F(1)``.
 """
 import numpy as np
+from ._report import no as _no, ok as _ok
 
 __all__ = ["EX1_U", "EX1_PHI", "EX2_Z", "EX2_F0", "EX2_F1", "EX4_K",
            "check_ex1", "check_ex2", "check_ex3", "check_ex4"]
@@ -26,16 +27,6 @@ EX2_F0 = np.array([0.2, 0.1, -0.3, 0.0, 0.4, -0.1, 0.3, 0.0, -0.2, 0.1])
 EX2_F1 = np.array([1.0, 0.5, 0.0, 2.5, -0.5, 1.0, 0.5, 3.0, 0.0, 1.0])
 #: exercise 4: K = F(0) + F(1) for an affine classifier
 EX4_K = np.array([0.4, -1.2, 0.9, 2.3, 0.1, -0.4, 1.7, 0.0, 0.8, -2.0])
-
-
-def _ok(msg):
-    print("✓ " + msg)
-    return True
-
-
-def _no(msg):
-    print("✗ " + msg)
-    return False
 
 
 def _vector(answer, n):
