@@ -70,6 +70,7 @@ slides: $(STAMP) _build/offline/vendor/.complete
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/conv_speed.py
+	$(BIN)/python benchmarks/train_lenet.py --threads 2
 
 execute: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make execute NB=book/01_convolution.ipynb"; exit 2; }
