@@ -22,13 +22,13 @@ weights rounded to one decimal so that the printed arithmetic stays readable.
 * :func:`static_backprop_recursion` -- the static twin: the recursion's two steps back from the
   output, one picture each.
 """
-import io
 from numbers import Integral
 
 import numpy as np
 
 from .. import activations as _act
 from .._validate import as_array, check_shape, shape_str
+from ._common import png as _png
 
 __all__ = ["BackpropRecursion", "panel", "static_backprop_recursion", "draw_backprop_recursion",
            "DEFAULT_SIZES", "ACTIVATIONS"]
@@ -400,12 +400,6 @@ def draw_backprop_recursion(state, axes=None, fig=None, fontsize=8):
     ax_txt.text(0.0, 1.0, "\n".join(state.formula_lines("tex")), ha="left", va="top",
                 fontsize=fontsize + 0.5, transform=ax_txt.transAxes, linespacing=1.5)
     return ax, ax_txt
-
-
-def _png(fig, dpi=72):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
 
 
 def panel(sizes=DEFAULT_SIZES, seed=0, activation="tanh", layer=1, unit=2):

@@ -23,13 +23,13 @@ their gradients), with ``*`` = MATLAB's flipping ``conv2`` as in the notes.
 * :func:`panel` -- the live widget (one slider per logit, a lam slider, a penalty dropdown);
 * :func:`static_combination_mixer` -- the static twin: three settings of the logits.
 """
-import io
 from numbers import Integral, Real
 
 import numpy as np
 
 from .. import bouvrie as bv
 from .._validate import as_array, check_shape, shape_str
+from ._common import png as _png
 
 __all__ = ["CombinationMixer", "panel", "static_combination_mixer", "draw_combination_mixer",
            "default_inputs", "lp_penalty", "lp_penalty_c_grad", "ALTERNATIVES", "DEFAULT_C",
@@ -399,12 +399,6 @@ def draw_combination_mixer(state, fig=None, fontsize=9):
     _grad_bars(fig.add_subplot(bottom[0, 3]), state, fontsize, "penalty")
     fig.subplots_adjust(left=0.05, right=0.98, top=0.9, bottom=0.08)
     return fig
-
-
-def _png(fig, dpi=72):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
 
 
 def panel(c=None, lam=0.1, alternative="entropy", n_in=3, c_range=(-4.0, 4.0)):

@@ -24,12 +24,12 @@ With ``flip=True`` the kernel is first rotated by 180°, which turns the same sl
 true convolution ``x * w`` (what MATLAB's ``conv2`` and SciPy's ``convolve2d`` compute).  The
 output size is ``H_out = ⌊(H + pt + pb − kh)/sh⌋ + 1`` (likewise for the width).
 """
-import io
 
 import numpy as np
 
 from .._validate import as_array, positive_int_pair, shape_str
 from ..conv import resolve_padding
+from ._common import png as _png
 
 __all__ = ["ConvWindow", "panel", "static_conv_window", "static_modes", "draw_conv_window", "DEFAULT_X", "DEFAULT_K"]
 
@@ -260,12 +260,6 @@ def draw_conv_window(state, fig=None, show_equation=True):
             eq = eq[:60] + " … " + eq[eq.rfind(" = ", 0, len(eq) - 12):]
         fig.text(0.5, 0.02, eq, ha="center", fontsize=9)
     return fig
-
-
-def _png(fig, dpi=72):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
 
 
 def panel(x=DEFAULT_X, k=DEFAULT_K, padding="valid", stride=1, flip=False):

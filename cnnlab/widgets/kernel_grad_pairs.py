@@ -19,12 +19,12 @@ With the seed's sizes (4×4 input, 2×2 kernel, 3×3 residual) every weight coll
 * :func:`panel` -- the live widget (two sliders for p and q, a convention dropdown);
 * :func:`static_kernel_grad_pairs` -- the static twin: every weight, both conventions.
 """
-import io
 from numbers import Integral
 
 import numpy as np
 
 from .._validate import as_array, shape_str
+from ._common import png as _png
 
 __all__ = ["KernelGradPairs", "panel", "static_kernel_grad_pairs", "draw_kernel_grad_pairs",
            "DEFAULT_X", "DEFAULT_DELTA", "CONVENTIONS"]
@@ -184,12 +184,6 @@ def draw_kernel_grad_pairs(state, axes=None, fig=None, fontsize=9, compact=False
     _grid(axes[2], g, "kernel gradient ∂E/∂k", kcol, fontsize,
           [[f"k{p + 1}{q + 1}: {_fmt(g[p, q])}" for q in range(kw)] for p in range(kh)])
     return axes
-
-
-def _png(fig, dpi=72):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
 
 
 def panel(x=DEFAULT_X, delta=DEFAULT_DELTA, convention="matlab"):

@@ -18,10 +18,10 @@ labels change again; :class:`NodeConnections` computes all of these.
   "column" = MATLAB's linear indices), convention ("xcorr" or "matlab"), selected node (1-based);
 * :func:`panel` -- the live widget; :func:`static_node_connections` -- the static twin.
 """
-import io
 from numbers import Integral
 
 import numpy as np
+from ._common import png as _png
 
 __all__ = ["NodeConnections", "panel", "static_node_connections", "draw_node_connections",
            "CONVENTIONS", "NUMBERINGS"]
@@ -170,12 +170,6 @@ def draw_node_connections(state, axes=None, fig=None, fontsize=9):
     conv = "x ⋆ k (labels as applied)" if state.convention == "xcorr" else "conv2(x, k), flips k"
     _grid(axes[1], olab, ocol, f"layer l+1 residuals δ\n{conv}", fontsize)
     return axes
-
-
-def _png(fig, dpi=72):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
 
 
 def panel(in_shape=(4, 4), kernel_shape=(2, 2), numbering="row", convention="xcorr", node=7):

@@ -16,12 +16,12 @@ The widget flags that case and draws, cell by cell, which windows cover what.
 * :func:`static_output_size` — the static twin: three coverage pictures (exact fit, floored,
   dilated).
 """
-import io
 from numbers import Integral
 
 import numpy as np
 
 from ..conv import conv_output_size
+from ._common import png as _png
 
 __all__ = ["OutputSize", "panel", "static_output_size", "draw_coverage"]
 
@@ -158,12 +158,6 @@ def draw_coverage(state, ax):
     tag = "floored" if state.floors else ("does not fit" if not state.fits else "exact")
     ax.set_title(f"i={state.i}, k={state.k}, s={state.s}, p={state.p}, d={state.d}: o={state.o} ({tag})",
                  fontsize=9)
-
-
-def _png(fig, dpi=72):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
 
 
 def panel(i=7, k=3, s=2, p=0, d=1):

@@ -25,12 +25,12 @@ kind                  forward ``y[r, c]``                          backward ``�
   ∂E/∂x into an ``Image`` widget;
 * :func:`static_pool_routes` — the static twin: one row of pictures per kind.
 """
-import io
 from numbers import Integral, Real
 
 import numpy as np
 
 from .._validate import as_array, shape_str
+from ._common import png as _png
 
 __all__ = ["PoolRoutes", "KINDS", "panel", "static_pool_routes", "draw_pool_routes", "DEFAULT_X", "DEFAULT_DY"]
 
@@ -264,12 +264,6 @@ def draw_pool_routes(state, axes=None, fig=None, fontsize=9):
     gcol[g != 0] = (0.7, 0.82, 1.0)
     _grid(ax_dx, state.backward(), "∂E/∂x (routed back)", gcol, fontsize, bold=g != 0)
     return axes
-
-
-def _png(fig, dpi=72):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
 
 
 def panel(x=DEFAULT_X, kind="max", size=2, beta=0.5, bias=0.0):
