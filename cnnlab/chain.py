@@ -29,7 +29,7 @@ __all__ = [
     "Q3_SHAPES", "init_q3_params", "q3_input", "relu_forward", "relu_backward",
     "maxpool_forward", "maxpool_backward", "conv_forward", "conv_weight_grad",
     "conv_input_grad", "weight_grad_terms", "conv_matrices", "conv_forward_matrix",
-    "conv_backward_matrix", "Q3Chain", "ChainTrace", "ChainGrads",
+    "conv_backward_matrix", "Q3Chain", "ChainTrace", "ChainGrads", "softmax_head",
 ]
 
 #: Shapes of every quantity of the seed's network (channels first, one image).
@@ -470,3 +470,40 @@ class Q3Chain:
         params = dict(self.params, **override)
         trace = Q3Chain(params).forward(x)
         return self.loss(trace.p2, target)[0]
+
+
+# ----------------------------------------------------------------------------- a classifier head
+def softmax_head(p2, V, v, label):
+    """Close the network with a classifier: flatten, dense layer, softmax, cross-entropy.
+
+    ``z = V · vec(p²) + v``, ``ŷ = softmax(z)``, ``E = −log ŷ[label]``; the backward pass is
+    ``∂E/∂z = ŷ − e_label`` and ``∂E/∂p² = reshape(Vᵀ (ŷ − e_label))`` — the only quantity the
+    rest of the backward pass (:meth:`Q3Chain.backward`) needs from the head.
+
+    Inputs:
+    - p2: the network's output, shape (C, H, W) (the seed's (10, 5, 5))
+    - V: dense weights of shape (K, C·H·W) for K classes
+    - v: dense biases of shape (K,)
+    - label: int in [0, K), the true class
+
+    Returns ``(E, dp2, y_hat)``: the loss (float), ``∂E/∂p²`` shaped like p2, and the K
+    probabilities.
+    """
+    p2 = as_array(p2, "p2", ndim=3)
+    V = as_array(V, "V", ndim=2)
+    v = as_array(v, "v", ndim=1)
+    if V.shape[1] != p2.size:
+        raise ValueError(f"V must have {p2.size} columns (p2 has shape {shape_str(p2.shape)}); "
+                         f"got V of shape {shape_str(V.shape)}")
+    check_shape(v, "v", (V.shape[0],), "one bias per row of V")
+    if not isinstance(label, (int, np.integer)) or isinstance(label, bool):
+        raise TypeError(f"label must be an int; got {label!r}")
+    if not 0 <= label < V.shape[0]:
+        raise ValueError(f"label must be in [0, {V.shape[0]}); got {label}")
+    z = V @ p2.ravel() + v
+    z = z - z.max()
+    log_y = z - np.log(np.sum(np.exp(z)))
+    y_hat = np.exp(log_y)
+    dz = y_hat.copy()
+    dz[label] -= 1.0
+    return float(-log_y[label]), (V.T @ dz).reshape(p2.shape), y_hat

@@ -229,3 +229,61 @@ def test_switches_match_torch_indices_on_random_shapes():
         np.testing.assert_allclose(chain.maxpool_backward(dp, sw, size), rt.grad.numpy()[0])
 
     prop()
+
+
+def test_softmax_head_vs_finite_differences(setup):
+    net, x, _, _, trace, _ = setup
+    rng = np.random.default_rng(3)
+    V, c = rng.normal(0, 0.1, size=(10, 250)), rng.normal(0, 0.1, size=10)
+    E, dp2, y_hat = chain.softmax_head(trace.p2, V, c, 3)
+    assert y_hat.shape == (10,) and abs(y_hat.sum() - 1) < 1e-12
+    assert abs(E + np.log(y_hat[3])) < 1e-12
+    p2 = trace.p2.copy()
+    np.testing.assert_allclose(dp2, fd_grad(lambda: chain.softmax_head(p2, V, c, 3)[0], p2),
+                               atol=1e-8)
+    # the head changes only the start of the backward pass
+    g = net.backward(trace, dp2)
+    W1 = net.params["W1"].copy()
+
+    def loss_w1():
+        tr = chain.Q3Chain(dict(net.params, W1=W1)).forward(x)
+        return chain.softmax_head(tr.p2, V, c, 3)[0]
+    assert rel(g.dW1, fd_grad(loss_w1, W1)) < 1e-7
+
+
+def test_softmax_head_against_torch(setup):
+    torch = pytest.importorskip("torch")
+    _, _, _, _, trace, _ = setup
+    rng = np.random.default_rng(4)
+    V, c = rng.normal(0, 0.1, size=(10, 250)), rng.normal(0, 0.1, size=10)
+    pt = torch.tensor(trace.p2, requires_grad=True)
+    Et = torch.nn.functional.cross_entropy((torch.tensor(V) @ pt.reshape(-1) + torch.tensor(c))[None],
+                                           torch.tensor([7]))
+    Et.backward()
+    E, dp2, _ = chain.softmax_head(trace.p2, V, c, 7)
+    assert abs(E - Et.item()) < 1e-12
+    np.testing.assert_allclose(dp2, pt.grad.numpy(), atol=1e-12)
+
+
+def test_softmax_head_bad_arguments():
+    p2 = np.zeros((10, 5, 5))
+    with pytest.raises(ValueError, match="V"):
+        chain.softmax_head(p2, np.zeros((10, 249)), np.zeros(10), 0)
+    with pytest.raises(ValueError, match="v"):
+        chain.softmax_head(p2, np.zeros((10, 250)), np.zeros(9), 0)
+    with pytest.raises(ValueError, match="label"):
+        chain.softmax_head(p2, np.zeros((10, 250)), np.zeros(10), 10)
+    with pytest.raises(TypeError, match="label"):
+        chain.softmax_head(p2, np.zeros((10, 250)), np.zeros(10), 1.0)
+
+
+def test_pool_then_relu_gives_the_same_output_and_residual(setup):
+    _, _, _, _, trace, g = setup
+    for u, dp in ((trace.u2, g.dp2), (trace.u1, g.dp1)):
+        q, S = chain.maxpool_forward(u, 2)             # pool first, on u
+        p, m = chain.relu_forward(q)                   # then ReLU
+        np.testing.assert_array_equal(p, chain.maxpool_forward(chain.relu_forward(u)[0], 2)[0])
+        delta_swapped = chain.maxpool_backward(chain.relu_backward(dp, m), S, 2)
+        r, M = chain.relu_forward(u)
+        delta = chain.relu_backward(chain.maxpool_backward(dp, chain.maxpool_forward(r, 2)[1], 2), M)
+        np.testing.assert_array_equal(delta_swapped, delta)
