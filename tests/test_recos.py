@@ -318,3 +318,199 @@ def test_html_table_escapes_and_counts_rows():
     rows = [{"a": "x<y", "b": 1}, {"a": "φ & ψ", "b": 2}]
     t = recos.html_table(rows, [("a", "A"), ("b", "B")])
     assert t.count("<tr>") == 3 and "x&lt;y" in t and "φ &amp; ψ" in t and "<th>A</th>" in t
+
+
+# --------------------------------------------------------------------------- cosine convolution
+def _patches_loop(x, kh, kw, stride):
+    """Every window of x (N, C, H, W), flattened (c, p, q), by explicit loops: (N, Ho, Wo, D)."""
+    sh, sw = stride
+    N, C, H, W = x.shape
+    Ho, Wo = (H - kh) // sh + 1, (W - kw) // sw + 1
+    out = np.empty((N, Ho, Wo, C * kh * kw))
+    for n in range(N):
+        for i in range(Ho):
+            for j in range(Wo):
+                out[n, i, j] = x[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw].ravel()
+    return out
+
+
+@pytest.mark.parametrize("stride", [(1, 1), (2, 1)])
+def test_cosine_correlate_is_the_cosine_of_each_patch_and_filter(stride):
+    rng = np.random.default_rng(20)
+    x = rng.uniform(0, 1, (2, 3, 7, 6))
+    x[0, :, :4, :4] = 0.0                                           # blank windows
+    w = rng.normal(size=(4, 3, 3, 2))
+    eps = 0.1
+    c = recos.cosine_correlate(x, w, stride, eps=eps)
+    P = _patches_loop(x, 3, 2, stride)
+    A = w.reshape(4, -1)
+    assert c.shape == (2, 4) + P.shape[1:3]
+    ref = np.einsum("nijd,fd->nfij", P, A) / (
+        np.linalg.norm(A, axis=1)[None, :, None, None]
+        * np.sqrt(np.sum(P ** 2, axis=-1) + eps ** 2)[:, None])
+    np.testing.assert_allclose(c, ref, rtol=1e-12, atol=1e-14)
+    assert c[0, :, 0, 0].tolist() == [0.0] * 4                      # a blank patch has correlation 0
+    assert np.all(np.abs(c) <= 1.0)
+    # for strong patches (‖p‖ ≫ eps) it is the cosine of SciPy's cdist
+    strong = np.linalg.norm(P, axis=-1) > 50 * eps
+    cos = 1.0 - cdist(P[strong], A, "cosine")
+    np.testing.assert_allclose(np.moveaxis(c, 1, -1)[strong], cos, atol=3e-3)
+    # with a vanishing eps every non-blank patch gives exactly cos θ
+    live = np.linalg.norm(P, axis=-1) > 0
+    tiny = np.moveaxis(recos.cosine_correlate(x, w, stride, eps=1e-12), 1, -1)
+    np.testing.assert_allclose(tiny[live], 1.0 - cdist(P[live], A, "cosine"), atol=1e-12)
+
+
+def test_cosine_correlate_ignores_the_scale_of_filters_and_inputs():
+    rng = np.random.default_rng(21)
+    x, w = rng.uniform(0, 1, (1, 2, 6, 6)), rng.normal(size=(3, 2, 3, 3))
+    c = recos.cosine_correlate(x, w, eps=0.1)
+    np.testing.assert_allclose(recos.cosine_correlate(x, 7.0 * w, eps=0.1), c, rtol=1e-12)
+    np.testing.assert_allclose(recos.cosine_correlate(4.0 * x, w, eps=0.4), c, rtol=1e-12)
+    np.testing.assert_allclose(recos.cosine_correlate(x, -w, eps=0.1), -c, rtol=1e-12)
+
+
+@pytest.mark.parametrize("stride", [1, (2, 1), 2])
+def test_cosine_correlate_backward_matches_finite_differences(stride):
+    from cnnlab.gradcheck import numerical_gradient
+
+    rng = np.random.default_rng(22)
+    x = rng.uniform(0, 1, (2, 3, 7, 6))
+    x[1, :, :3, :3] = 0.0
+    w = rng.normal(size=(4, 3, 3, 2))
+    c, cache = recos.cosine_correlate(x, w, stride, return_cache=True)
+    dc = rng.normal(size=c.shape)
+    dx, dw = recos.cosine_correlate_backward(dc, cache)
+    num_x = numerical_gradient(lambda v: float(np.sum(dc * recos.cosine_correlate(v, w, stride))), x.copy(), h=1e-5)
+    num_w = numerical_gradient(lambda v: float(np.sum(dc * recos.cosine_correlate(x, v, stride))), w.copy(), h=1e-5)
+    np.testing.assert_allclose(dx, num_x, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(dw, num_w, rtol=1e-6, atol=1e-8)
+    # rescaling a filter does not change c, so its gradient is orthogonal to the filter
+    np.testing.assert_allclose(np.sum(dw * w, axis=(1, 2, 3)), 0.0, atol=1e-10)
+
+
+def test_cosine_correlate_against_torch_autograd():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(23)
+    x = rng.uniform(0, 1, (2, 3, 8, 7))
+    x[0, :, :4, :4] = 0.0
+    w = rng.normal(size=(5, 3, 3, 3))
+    eps, stride = 0.1, (2, 1)
+    c, cache = recos.cosine_correlate(x, w, stride, eps=eps, return_cache=True)
+    dc = rng.normal(size=c.shape)
+    dx, dw = recos.cosine_correlate_backward(dc, cache)
+    tx = torch.tensor(x, requires_grad=True)
+    tw = torch.tensor(w, requires_grad=True)
+    dot = torch.nn.functional.conv2d(tx, tw, stride=stride)
+    sq = torch.nn.functional.conv2d(tx ** 2, torch.ones((1, 3, 3, 3), dtype=torch.float64), stride=stride)
+    tc = dot / (tw.flatten(1).norm(dim=1)[None, :, None, None] * torch.sqrt(sq + eps ** 2))
+    (tc * torch.tensor(dc)).sum().backward()
+    np.testing.assert_allclose(c, tc.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(dx, tx.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(dw, tw.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_cosine_correlate_rejects_bad_arguments():
+    x, w = np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3))
+    with pytest.raises(ValueError, match="input channels"):
+        recos.cosine_correlate(x, np.ones((3, 1, 3, 3)))
+    with pytest.raises(ValueError, match="larger than"):
+        recos.cosine_correlate(x, np.ones((3, 2, 6, 3)))
+    with pytest.raises(ValueError, match="eps must be a positive"):
+        recos.cosine_correlate(x, w, eps=0.0)
+    with pytest.raises(ValueError, match="x must be 4-D"):
+        recos.cosine_correlate(x[0], w)
+    c, cache = recos.cosine_correlate(x, w, return_cache=True)
+    with pytest.raises(ValueError, match="shape of the forward output"):
+        recos.cosine_correlate_backward(np.ones((1, 2, 3, 3)), cache)
+
+
+def test_cosine_conv_layer_with_trelu_backpropagates():
+    from cnnlab import Sequential
+    from cnnlab.gradcheck import numerical_gradient
+
+    rng = np.random.default_rng(24)
+    layer = recos.CosineConv2D(4, 3, activation=recos.trelu_activation(0.25), input_shape=(7, 6, 2))
+    model = Sequential([layer], seed=3, dtype=np.float64)
+    assert layer.count_params() == 3 * 3 * 2 * 4 and len(layer.get_weights()) == 1   # no bias
+    assert model.output_shape == (None, 5, 4, 4)
+    x = rng.uniform(0, 1, (3, 7, 6, 2))
+    # the layer is cosine_correlate in Keras layout, then TReLU
+    c = recos.cosine_correlate(np.transpose(x, (0, 3, 1, 2)), np.transpose(layer.weights[0], (3, 2, 0, 1)))
+    np.testing.assert_allclose(model.predict(x), recos.trelu(np.transpose(c, (0, 2, 3, 1)), 0.25), rtol=1e-12)
+    y = model.forward(x, training=True)
+    dy = rng.normal(size=y.shape)
+    dx = model.backward(dy)
+    num_x = numerical_gradient(lambda v: float(np.sum(dy * model.forward(v))), x.copy(), h=1e-6)
+    K = layer.weights[0]
+
+    def loss_k(v):
+        old = K.copy()
+        K[...] = v
+        out = float(np.sum(dy * model.forward(x)))
+        K[...] = old
+        return out
+
+    num_k = numerical_gradient(loss_k, K.copy(), h=1e-6)
+    u = np.transpose(c, (0, 2, 3, 1))
+    assert np.min(np.abs(u - 0.25)) > 1e-4                 # no correlation sits on the kink
+    np.testing.assert_allclose(dx, num_x, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(layer.grads[0], num_k, rtol=1e-5, atol=1e-8)
+    with pytest.raises(ValueError, match="eps must be a positive"):
+        recos.CosineConv2D(4, 3, eps=-1.0)
+    with pytest.raises(ValueError, match="filters must be a positive int"):
+        recos.CosineConv2D(0, 3)
+    assert layer.arithmetic() == "3·3·2·4 = 72" and layer.get_config()["eps"] == 0.1
+    with pytest.raises(TypeError, match="no formula"):        # not mistaken for an affine Conv2D
+        model.formula()
+
+
+def test_recos_lenet_cosine_and_data_anchors():
+    (xtr, _), _ = recos.digits_data()
+    net = recos.recos_lenet("trelu:0.75", dense_activation="relu", conv="cosine", seed=0)
+    assert [type(l).__name__ for l in net.layers[:4]] == ["CosineConv2D", "AveragePooling2D",
+                                                         "CosineConv2D", "AveragePooling2D"]
+    # hand counts: 5·5·1·6 = 150 and 5·5·6·16 = 2400 (no biases)
+    assert [l.count_params() for l in net.layers[:4]] == [150, 0, 2400, 0]
+    before = recos.active_fractions(net, xtr[:60])
+    assert before["C3"] == 0.0                     # random anchors: nothing passes φ = 0.75 ...
+    recos.init_anchors_from_data(net, xtr[:150], seed=1, max_patches=1500)
+    after = recos.active_fractions(net, xtr[:60])
+    assert after["C1"] > 0.1 and after["C3"] > 0.1  # ... anchors at the k-means centres: units fire
+    for layer in (net.layers[0], net.layers[2]):
+        k = layer.get_weights()[0]
+        np.testing.assert_allclose(np.linalg.norm(k.reshape(-1, k.shape[-1]), axis=0), 1.0, rtol=1e-5)
+    again = recos.init_anchors_from_data(
+        recos.recos_lenet("trelu:0.75", dense_activation="relu", conv="cosine", seed=0), xtr[:150], seed=1,
+        max_patches=1500)
+    for a, b in zip(again.get_weights(), net.get_weights()):
+        np.testing.assert_array_equal(a, b)          # seeded
+    with pytest.raises(ValueError, match="conv must be 'affine' or 'cosine'"):
+        recos.recos_lenet(conv="normalised")
+
+
+def test_claims_table_cosine_row():
+    def runs(name, normal):
+        return [dict(name=name, seed=i, acc_normal=a, acc_inverted=0.0) for i, a in enumerate(normal)]
+
+    res = {"experiments": {}, "runs": runs("relu", [0.95, 0.96]) + runs("cos:0", [0.90, 0.91])
+           + runs("cos:0.25", [0.92, 0.93]) + runs("cos:0.5", [0.94, 0.95]) + runs("cos:0.75", [0.80, 0.85])}
+    row = recos.claims_table(res)[-1]
+    assert row["claim"].endswith("TReLU on the correlation cos θ")
+    assert "φ=0.5: 94.5 % (94.0–95.0), 2 seeds" in row["measured"]
+    assert row["verdict"].startswith("holds") and "highest mean at φ = 0.5" in row["verdict"]
+    res["runs"] = [r for r in res["runs"] if r["name"] != "cos:0.75"] + runs("cos:0.75", [0.1, 0.1])
+    assert "at chance: φ = 0.75" in recos.cosine_sweep_verdict(res)
+    res["runs"] = [r for r in res["runs"] if r["name"] != "cos:0.5"] + runs("cos:0.5", [0.905, 0.95])
+    v = recos.cosine_sweep_verdict(res)
+    assert v.startswith("not confirmed") and "φ = 0.5 and φ = 0 overlap" in v and "falls below" in v
+    # rises to a peak at 0.75, then falls at 0.9: the shape, with another peak
+    res["runs"] = [r for r in res["runs"] if r["name"] not in ("cos:0.5", "cos:0.75")] + runs(
+        "cos:0.5", [0.905, 0.95]) + runs("cos:0.75", [0.96, 0.97]) + runs("cos:0.9", [0.93, 0.94])
+    v = recos.cosine_sweep_verdict(res)
+    assert v.startswith("the shape holds on our digits, but the peak of our grid is at φ = 0.75, not 0.5")
+    assert "φ = 0.9 falls below φ = 0.75" in v and "φ = 0.75 beats φ = 0.5" in v
+    res["runs"] = [r for r in res["runs"] if r["name"] != "cos:0.5"]
+    assert all("cos θ" not in r["claim"] for r in recos.claims_table(res))
+    with pytest.raises(ValueError, match="no cached run of 'cos:0.5'"):
+        recos.cosine_sweep_verdict(res)
