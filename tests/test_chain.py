@@ -8,20 +8,7 @@ import pytest
 from scipy import signal
 
 from cnnlab import chain
-
-
-def fd_grad(f, a, h=1e-6):
-    """Centred differences of the scalar function f at array a (float64)."""
-    g = np.zeros_like(a)
-    for idx in np.ndindex(a.shape):
-        old = a[idx]
-        a[idx] = old + h
-        fp = f()
-        a[idx] = old - h
-        fm = f()
-        a[idx] = old
-        g[idx] = (fp - fm) / (2 * h)
-    return g
+from fd import fd_grad
 
 
 def rel(a, b):

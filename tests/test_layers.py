@@ -7,20 +7,7 @@ from scipy import signal
 from cnnlab import Sequential
 from cnnlab.layers import (Activation, AveragePooling2D, Conv2D, Dense, Flatten, MaxPooling2D,
                            Subsampling)
-
-
-def fd_grad(f, a, h=1e-6):
-    """Centred differences of the scalar f() with respect to the array a (changed in place)."""
-    g = np.zeros_like(a)
-    for idx in np.ndindex(a.shape):
-        old = a[idx]
-        a[idx] = old + h
-        fp = f()
-        a[idx] = old - h
-        fm = f()
-        a[idx] = old
-        g[idx] = (fp - fm) / (2 * h)
-    return g
+from fd import fd_grad
 
 
 def conv_reference(x, K, b, stride, pad_top, pad_left, Ho, Wo):
