@@ -15,8 +15,10 @@ __version__ = "0.1.0"
 _EXPORTS = {
     # convolution
     "correlate2d": "conv", "convolve2d": "conv", "conv2d": "conv", "conv2d_backward": "conv",
-    "conv_output_size": "conv", "conv_floors": "conv", "resolve_padding": "conv",
     "im2col": "conv", "col2im": "conv",
+    # shape arithmetic and layouts (one home: cnnlab.shapes)
+    "conv_output_size": "shapes", "conv_floors": "shapes", "resolve_padding": "shapes",
+    "same_padding": "shapes", "kernel_to_keras": "shapes", "kernel_from_keras": "shapes",
     # explicit-loop references
     "conv2d_naive": "naive", "conv2d_backward_naive": "naive",
     "maxpool2d_naive": "naive", "maxpool2d_backward_naive": "naive",
@@ -44,7 +46,7 @@ _EXPORTS = {
 _SUBMODULES = {
     "conv", "naive", "pool", "sampling", "activations", "matlab", "gradcheck", "layers", "model",
     "models", "formula", "losses", "optim", "training", "data", "widgets", "exercises", "recos",
-    "accounting", "expand", "bouvrie", "chain",
+    "accounting", "expand", "bouvrie", "chain", "shapes",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -29,6 +29,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._validate import as_array, check_shape, nonneg_int_pair, positive_int_pair, shape_str
+from .shapes import conv_floors, conv_output_size, resolve_padding  # noqa: F401 (re-exported)
 
 __all__ = [
     "correlate2d", "convolve2d", "conv2d", "conv2d_backward", "conv_output_size",
@@ -136,84 +137,8 @@ def convolve2d(x, k, mode="valid"):
 # ---------------------------------------------------------------------------------------------
 # output sizes and padding
 # ---------------------------------------------------------------------------------------------
-def conv_output_size(i, k, s=1, p=0, d=1, return_remainder=False):
-    """Output length of a convolution (or pooling) along one axis.
-
-    ``o = ⌊(i + 2p − d·(k − 1) − 1) / s⌋ + 1``  (with ``d = 1``: ``⌊(i + 2p − k) / s⌋ + 1``).
-
-    Inputs:
-    - i: input length (>= 1); k: kernel length (>= 1); s: stride (>= 1);
-      p: zero padding on *each* side (>= 0); d: dilation (>= 1)
-    - return_remainder: if True, also return ``r = (i + 2p − d·(k − 1) − 1) mod s``, the number
-      of trailing input positions that no window reaches.  ``r > 0`` means a framework silently
-      *floors*: the last ``r`` rows (columns) of the padded input are ignored
-      (:func:`conv_floors` returns just ``r > 0``).
-
-    Returns ``o`` (int), or ``(o, r)`` when ``return_remainder`` is True.
-
-    >>> conv_output_size(32, 5)            # LeNet C1
-    28
-    >>> conv_output_size(28, 3, s=2, return_remainder=True)
-    (13, 1)
-    """
-    for name, v, lo in (("i", i, 1), ("k", k, 1), ("s", s, 1), ("p", p, 0), ("d", d, 1)):
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
-            raise TypeError(f"{name} must be an int; got {v!r}")
-        if v < lo:
-            raise ValueError(f"{name} must be >= {lo}; got {v}")
-    span = i + 2 * p - d * (k - 1) - 1
-    if span < 0:
-        raise ValueError(
-            f"kernel larger than the padded input: effective kernel length d·(k−1)+1 = "
-            f"{d * (k - 1) + 1} > i + 2p = {i + 2 * p} (i={i}, k={k}, p={p}, d={d})"
-        )
-    o, r = span // s + 1, span % s
-    return (int(o), int(r)) if return_remainder else int(o)
-
-
-def conv_floors(i, k, s=1, p=0, d=1):
-    """True when ``(i + 2p − d(k−1) − 1)`` is not a multiple of ``s``: the output size is floored
-    and some input rows/columns are never used (see :func:`conv_output_size`)."""
-    return conv_output_size(i, k, s, p, d, return_remainder=True)[1] > 0
-
-
-def resolve_padding(padding, kernel_size, stride=1):
-    """Turn a ``padding`` argument into explicit zero counts ``(top, bottom, left, right)``.
-
-    Inputs:
-    - padding: an int ``p`` (``p`` on every side), a pair ``(ph, pw)``, or one of the words
-      ``"valid"`` (no padding), ``"same"`` (stride 1 only; total ``kh − 1`` rows, of which
-      ``(kh − 1)//2`` on top and the rest — one more for an even kernel — at the bottom, as
-      Keras/TensorFlow do; likewise columns, extra one on the right) and ``"full"`` (``kh − 1``
-      rows and ``kw − 1`` columns on every side)
-    - kernel_size: ``(kh, kw)``
-    - stride: int or pair, only used to reject ``"same"`` with a stride > 1
-
-    Returns a tuple of four non-negative ints.
-    """
-    kh, kw = kernel_size
-    if isinstance(padding, str):
-        word = padding.lower()
-        if word == "valid":
-            return 0, 0, 0, 0
-        if word == "same":
-            sh, sw = positive_int_pair(stride, "stride")
-            if (sh, sw) != (1, 1):
-                raise ValueError(
-                    f"padding='same' is only defined here for stride 1; got stride {stride!r} "
-                    f"(use an explicit int or (ph, pw) padding with strides)"
-                )
-            return (kh - 1) // 2, kh - 1 - (kh - 1) // 2, (kw - 1) // 2, kw - 1 - (kw - 1) // 2
-        if word == "full":
-            return kh - 1, kh - 1, kw - 1, kw - 1
-        raise ValueError(f"padding must be an int, a pair (ph, pw) or one of 'valid', 'same', 'full'; got {padding!r}")
-    try:
-        ph, pw = nonneg_int_pair(padding, "padding")
-    except TypeError:
-        raise TypeError(
-            f"padding must be an int, a pair (ph, pw) or one of 'valid', 'same', 'full'; got {padding!r}"
-        ) from None
-    return ph, ph, pw, pw
+# conv_output_size, conv_floors and resolve_padding live in cnnlab.shapes (one home for the
+# output-size formula and the "same" rule); they are re-exported here for old imports.
 
 
 def _geometry(x_shape, w_shape, stride, padding):
@@ -228,7 +153,7 @@ def _geometry(x_shape, w_shape, stride, padding):
     if 0 in w_shape or 0 in x_shape:
         raise ValueError(f"x and w must not be empty; got x shape {shape_str(x_shape)}, w shape {shape_str(w_shape)}")
     sh, sw = positive_int_pair(stride, "stride")
-    pt, pb, pl, pr = resolve_padding(padding, (kh, kw), (sh, sw))
+    pt, pb, pl, pr = resolve_padding(padding, (kh, kw), (sh, sw), input_size=(H, W))
     Hp, Wp = H + pt + pb, W + pl + pr
     if kh > Hp or kw > Wp:
         raise ValueError(
