@@ -4,14 +4,136 @@ Each helper either returns a cleaned-up value or raises ``TypeError`` (wrong kin
 ``ValueError`` (right kind, wrong value or shape).  Messages always name the argument, say what
 was received and what was expected, so that a learner can fix the call without reading our code.
 """
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 
 __all__ = [
     "as_array", "check_ndim", "int_pair", "positive_int_pair", "nonneg_int_pair",
-    "check_shape", "shape_str",
+    "check_shape", "shape_str", "check_int", "check_real", "check_finite", "check_bool",
+    "check_float_dtype",
+    "MAX_BYTES", "set_max_bytes", "get_max_bytes", "check_alloc", "ArraySizeError",
 ]
+
+#: The largest array (in bytes) that cnnlab functions agree to allocate; see
+#: :func:`check_alloc`.  Change it with :func:`cnnlab.set_max_bytes`.
+MAX_BYTES = 4 * 2**30
+
+
+class ArraySizeError(ValueError):
+    """Raised *before* allocating an array larger than :data:`MAX_BYTES` (a ``ValueError``)."""
+
+
+def set_max_bytes(limit):
+    """Set the size guard: no cnnlab function allocates an array of more than ``limit`` bytes
+    (default 4 GiB).  ``None`` restores the default.  Returns the previous limit."""
+    global MAX_BYTES
+    old = MAX_BYTES
+    if limit is None:
+        MAX_BYTES = 4 * 2**30
+    else:
+        MAX_BYTES = check_int(limit, "limit", minimum=1)
+    return old
+
+
+def get_max_bytes():
+    """The current size guard in bytes (see :func:`set_max_bytes`)."""
+    return MAX_BYTES
+
+
+def _fmt_bytes(n):
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} B"
+
+
+def check_alloc(shape, itemsize, what):
+    """Raise :class:`ArraySizeError` if an array of ``shape`` with ``itemsize``-byte entries
+    would exceed :data:`MAX_BYTES`; otherwise return the number of bytes.  Call it before
+    allocating: ``what`` says what the array is (e.g. ``"conv2d: the padded input"``)."""
+    n = int(itemsize)
+    for s in shape:
+        n *= max(int(s), 0)
+    if n > MAX_BYTES:
+        raise ArraySizeError(
+            f"{what} of shape {shape_str(shape)} would need {n:,} bytes ({_fmt_bytes(n)}), more "
+            f"than the limit of {MAX_BYTES:,} bytes ({_fmt_bytes(MAX_BYTES)}); check the sizes, "
+            f"or raise the limit with cnnlab.set_max_bytes(...)")
+    return n
+
+
+def check_int(value, name, minimum=None, maximum=None):
+    """Return ``value`` as a Python int: ints and NumPy integers are accepted, bools and
+    floats (even ``2.0``) are not (``TypeError``); ``ValueError`` outside
+    ``[minimum, maximum]``."""
+    if isinstance(value, bool) or isinstance(value, np.bool_) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an int; got {type(value).__name__} {value!r}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}; got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be an int <= {maximum}; got {value}")
+    return value
+
+
+def check_real(value, name, minimum=None, maximum=None, strict_min=False, strict_max=False):
+    """Return ``value`` as a finite Python float: ints, floats and NumPy scalars are accepted
+    (``TypeError`` for bools, strings, arrays, None); ``ValueError`` for NaN, ±inf and values
+    outside the bounds (``strict_*``: the bound itself is excluded)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number; got {value!r}")
+    lo_bad = minimum is not None and (value <= minimum if strict_min else value < minimum)
+    hi_bad = maximum is not None and (value >= maximum if strict_max else value > maximum)
+    if lo_bad or hi_bad:
+        lo = "" if minimum is None else ("(" if strict_min else "[") + f"{minimum}"
+        hi = "" if maximum is None else f"{maximum}" + (")" if strict_max else "]")
+        if minimum is None:
+            want = f"{'<' if strict_max else '<='} {maximum}"
+        elif maximum is None:
+            want = f"{'>' if strict_min else '>='} {minimum}"
+        else:
+            want = f"in {lo}, {hi}"
+        raise ValueError(f"{name} must be {want}; got {value!r}")
+    return value
+
+
+def check_float_dtype(dtype, name="dtype"):
+    """``np.dtype(dtype)`` if it is float32 or float64 (``TypeError``/``ValueError`` otherwise)."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name} must be float32 or float64; got {dtype!r}") from None
+    if dt not in (np.float32, np.float64):
+        raise ValueError(f"{name} must be float32 or float64; got {dt}")
+    return dt
+
+
+def check_bool(value, name):
+    """Return ``value`` as a bool; accepts bools, NumPy bools and the ints 0 and 1."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, Integral) and int(value) in (0, 1):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False; got {type(value).__name__} {value!r}")
+
+
+def check_finite(a, name):
+    """Raise ``ValueError`` if the array ``a`` holds NaN or ±inf, saying how many and where the
+    first one is."""
+    a = np.asarray(a)
+    if a.dtype.kind in "fc" and a.size:
+        bad = ~np.isfinite(a)
+        if bad.any():
+            first = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise ValueError(
+                f"{name} must hold only finite numbers; got {int(bad.sum())} NaN/inf "
+                f"entr{'y' if bad.sum() == 1 else 'ies'} of {a.size} (the first at index "
+                f"{first}: {a[first]!r}) in an array of shape {shape_str(a.shape)}")
+    return a
 
 
 def shape_str(shape):

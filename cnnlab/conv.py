@@ -28,7 +28,7 @@ memory; see :func:`_cols`.  The explicit-loop versions that read like the formul
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._validate import as_array, check_shape, nonneg_int_pair, positive_int_pair, shape_str
+from ._validate import as_array, check_alloc, check_shape, nonneg_int_pair, positive_int_pair, shape_str
 from .shapes import conv_floors, conv_output_size, resolve_padding  # noqa: F401 (re-exported)
 
 __all__ = [
@@ -161,6 +161,7 @@ def _geometry(x_shape, w_shape, stride, padding):
             f"padded input is ({Hp}, {Wp}) (x spatial size ({H}, {W}), padding {padding!r})"
         )
     Ho, Wo = (Hp - kh) // sh + 1, (Wp - kw) // sw + 1
+    check_alloc((N, C, Hp, Wp), 8, "conv2d: the zero-padded input") and check_alloc((C * kh * kw, Ho * Wo * N), 8, "conv2d: the im2col matrix (C·kh·kw, Ho·Wo·N)")
     return (sh, sw), (pt, pb, pl, pr), (Ho, Wo)
 
 

@@ -28,13 +28,32 @@ from __future__ import annotations
 import gzip
 import os
 import struct
+import zlib
 
 import numpy as np
 
+from ._validate import as_array, check_alloc, check_float_dtype, check_int, check_real, shape_str
+
 __all__ = ["load_digits", "read_idx", "write_idx", "load_mnist", "random_shift", "random_affine",
-           "IDX_TYPES"]
+           "IDX_TYPES", "IDXFormatError"]
 
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+class IDXFormatError(OSError, ValueError):
+    """A file that is not a well-formed IDX file (bad magic, truncated, corrupt gzip stream).
+
+    An ``OSError`` (a problem with a file; the message names its path) and, for code written
+    against earlier versions, a ``ValueError``."""
+
+
+def _check_normalize(normalize):
+    if normalize is not None and not isinstance(normalize, str):
+        raise TypeError(f"normalize must be 'unit', 'lecun' or None; got "
+                        f"{type(normalize).__name__} {normalize!r}")
+    if normalize not in (None, "unit", "lecun"):
+        raise ValueError(f"normalize must be 'unit', 'lecun' or None; got {normalize!r}")
+    return normalize
 
 
 def _normalize(x, normalize, top):
@@ -60,12 +79,15 @@ def load_digits(size=32, digit_size=28, test_size=0.2, seed=0, normalize="unit",
     Returns ``(x_train, y_train), (x_test, y_test)`` with x of shape (N, size, size, 1) and y
     int64 labels 0..9.
     """
-    if not isinstance(size, int) or size < 8:
-        raise ValueError(f"size must be an int >= 8; got {size!r}")
-    if size != 8 and not (isinstance(digit_size, int) and 8 <= digit_size <= size):
-        raise ValueError(f"digit_size must be an int in 8..size={size}; got {digit_size!r}")
-    if not 0 < test_size < 1:
-        raise ValueError(f"test_size must lie strictly between 0 and 1; got {test_size!r}")
+    size = check_int(size, "size", minimum=8)
+    if size != 8:
+        digit_size = check_int(digit_size, "digit_size", minimum=8, maximum=size)
+    test_size = check_real(test_size, "test_size", 0.0, 1.0, strict_min=True, strict_max=True)
+    if seed is not None:
+        seed = check_int(seed, "seed", minimum=0)
+    normalize = _check_normalize(normalize)
+    dtype = check_float_dtype(dtype)
+    check_alloc((_N_DIGITS, size, size), 8, f"load_digits(size={size}): the images")
     images, y = _digits_raw()
     if size != 8:
         from scipy.ndimage import zoom
@@ -80,6 +102,9 @@ def load_digits(size=32, digit_size=28, test_size=0.2, seed=0, normalize="unit",
     x = _normalize(images, normalize, 16.0)[..., None].astype(dtype)
     test = _stratified_test_mask(y, test_size, seed)
     return (x[~test], y[~test]), (x[test], y[test])
+
+
+_N_DIGITS = 1797
 
 
 def _digits_raw():
@@ -114,42 +139,75 @@ def _stratified_test_mask(y, test_size, seed):
     return test
 
 
-def _open(path):
+def _check_path(path, name="path"):
+    if isinstance(path, bool) or not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"{name} must be a file path (str or os.PathLike); got "
+                        f"{type(path).__name__} {path!r}")
     path = os.fspath(path)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not path or "\x00" in path:
+        raise FileNotFoundError(f"{name}: {path!r} is not a usable file name")
+    return path
+
+
+def _read_bytes(path):
+    """The file's bytes, through gzip if it starts with the gzip magic; a truncated or corrupt
+    gzip stream is an :class:`IDXFormatError` naming the path."""
     with open(path, "rb") as fh:
-        head = fh.read(2)
-    return gzip.open(path, "rb") if head == b"\x1f\x8b" else open(path, "rb")
+        raw = fh.read()
+    if raw[:2] != b"\x1f\x8b":
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except EOFError:
+        raise IDXFormatError(f"path: {path} is a truncated gzip file (the compressed stream "
+                             f"ends early, {len(raw)} bytes on disk); download or copy it "
+                             f"again") from None
+    except (zlib.error, gzip.BadGzipFile) as exc:
+        raise IDXFormatError(f"path: {path} is a corrupt gzip file ({exc})") from None
 
 
 def read_idx(path):
     """Read an IDX file (optionally gzipped) into a NumPy array of its stored shape and type
-    (converted to native byte order)."""
-    if not isinstance(path, (str, bytes, os.PathLike)):
-        raise TypeError(f"path must be a file path; got {type(path).__name__}")
-    with _open(path) as fh:
-        data = fh.read()
+    (converted to native byte order).
+
+    Raises ``FileNotFoundError`` (and other ``OSError``\ s) for a file that cannot be read and
+    :class:`IDXFormatError` (an ``OSError``) for one that is not a whole IDX file; each message
+    names the path."""
+    path = _check_path(path)
+    data = _read_bytes(path)
     if len(data) < 4:
-        raise ValueError(f"path: {path!s} is too short to be an IDX file ({len(data)} bytes)")
+        raise IDXFormatError(f"path: {path!s} is too short to be an IDX file ({len(data)} bytes)")
     zero1, zero2, code, ndim = data[0], data[1], data[2], data[3]
     if zero1 != 0 or zero2 != 0 or code not in IDX_TYPES:
-        raise ValueError(f"path: {path!s} is not an IDX file (magic bytes {data[:4]!r}; expected "
-                         f"0, 0, a type code in {[hex(c) for c in IDX_TYPES]}, ndim)")
+        raise IDXFormatError(f"path: {path!s} is not an IDX file (magic bytes {data[:4]!r}; "
+                             f"expected 0, 0, a type code in {[hex(c) for c in IDX_TYPES]}, ndim)")
     need = 4 + 4 * ndim
     if len(data) < need:
-        raise ValueError(f"path: {path!s} ends inside its header")
+        raise IDXFormatError(f"path: {path!s} ends inside its header ({len(data)} bytes; the "
+                             f"header of a {ndim}-D array needs {need})")
     dims = struct.unpack(f">{ndim}I", data[4:need])
     dt = np.dtype(IDX_TYPES[code])
-    count = int(np.prod(dims)) if ndim else 1
+    count = int(np.prod(dims, dtype=object)) if ndim else 1
     if len(data) - need != count * dt.itemsize:
-        raise ValueError(f"path: {path!s} holds {len(data) - need} data bytes; its header "
-                         f"{dims} of {dt} needs {count * dt.itemsize}")
+        raise IDXFormatError(f"path: {path!s} holds {len(data) - need} data bytes; its header "
+                             f"{dims} of {dt} needs {count * dt.itemsize} (truncated or not an "
+                             f"IDX file)")
     arr = np.frombuffer(data, dtype=dt, count=count, offset=need).reshape(dims)
     return arr.astype(dt.newbyteorder("="))
 
 
 def write_idx(path, array):
     """Write ``array`` as an IDX file (gzipped if ``path`` ends in ``.gz``)."""
-    a = np.asarray(array)
+    path = _check_path(path)
+    try:
+        a = np.asarray(array)
+    except Exception as exc:
+        raise TypeError(f"array must be a NumPy array; could not convert it: {exc}") from None
+    if a.ndim > 255 or any(s >= 2**32 for s in a.shape):
+        raise ValueError(f"array: IDX stores at most 255 axes of fewer than 2**32 entries; got "
+                         f"shape {shape_str(a.shape)}")
     codes = {np.dtype(v).newbyteorder("="): k for k, v in IDX_TYPES.items()}
     key = a.dtype.newbyteorder("=")
     if key not in codes:
@@ -173,6 +231,13 @@ def load_mnist(directory, size=32, normalize="unit", dtype=np.float64):
     """MNIST from the four IDX files in ``directory`` (plain or ``.gz``; nothing is
     downloaded).  Images are zero-padded from 28×28 to ``size`` (32 for LeNet-5).
     Returns ``(x_train, y_train), (x_test, y_test)``, x of shape (N, size, size, 1)."""
+    directory = _check_path(directory, "directory")
+    size = check_int(size, "size", minimum=1)
+    normalize = _check_normalize(normalize)
+    dtype = check_float_dtype(dtype)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"directory: {directory!s} is not a directory; cnnlab does not "
+                                f"download MNIST — put the four IDX files in one")
     found = {}
     for key, stem in _MNIST.items():
         for cand in (stem, stem + ".gz", stem.replace("-idx", ".idx")):
@@ -185,16 +250,34 @@ def load_mnist(directory, size=32, normalize="unit", dtype=np.float64):
                                     f"not download MNIST — put the four IDX files there")
     out = []
     for part in ("train", "test"):
-        x = read_idx(found[f"{part}_images"]).astype(np.float64)
+        x = read_idx(found[f"{part}_images"])
         y = read_idx(found[f"{part}_labels"]).astype(np.int64)
-        if x.ndim != 3 or len(x) != len(y):
-            raise ValueError(f"{part} images {x.shape} and labels {y.shape} do not match")
+        if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
+            raise IDXFormatError(f"directory: {directory!s}: the {part} images {x.shape} and labels "
+                                 f"{y.shape} do not match (expected (N, rows, cols) and (N,))")
         pad = size - x.shape[1]
-        if pad < 0:
-            raise ValueError(f"size must be >= {x.shape[1]}; got {size}")
+        if pad < 0 or size < x.shape[2]:
+            raise ValueError(f"size must be >= {max(x.shape[1:])}; got {size}")
+        check_alloc((len(x), size, size), 8, f"load_mnist(size={size}): the {part} images")
+        x = x.astype(np.float64)
         x = np.pad(x, ((0, 0), (pad // 2, pad - pad // 2), (pad // 2, pad - pad // 2)))
         out.append((_normalize(x, normalize, 255.0)[..., None].astype(dtype), y))
     return tuple(out)
+
+
+def _check_images(x):
+    x = as_array(x, "x")
+    if x.ndim != 4:
+        raise ValueError(f"x must have shape (N, H, W, C) (a batch of images, channels last); "
+                         f"got a {x.ndim}-D array of shape {shape_str(x.shape)}")
+    return x
+
+
+def _check_rng(rng, method):
+    if not callable(getattr(rng, method, None)):
+        raise TypeError(f"rng must be a np.random.Generator (np.random.default_rng(seed)); got "
+                        f"{type(rng).__name__} {rng!r}")
+    return rng
 
 
 def random_shift(x, rng, max_shift=2):
@@ -203,8 +286,11 @@ def random_shift(x, rng, max_shift=2):
     of the frame (the background).  ``rng``: a ``np.random.Generator``.  Returns a new array.
 
     Usable as ``model.fit(..., augment=random_shift)``."""
-    N, H, W, _ = x.shape
-    m = int(max_shift)
+    x = _check_images(x)
+    rng = _check_rng(rng, "integers")
+    m = check_int(max_shift, "max_shift", minimum=0)
+    N, H, W, C = x.shape
+    check_alloc((N, H + 2 * m, W + 2 * m, C), x.itemsize, "random_shift: the padded images")
     pad = np.pad(x, ((0, 0), (m, m), (m, m), (0, 0)), mode="edge")
     dr = rng.integers(-m, m + 1, N)
     dc = rng.integers(-m, m + 1, N)
@@ -228,9 +314,13 @@ def random_affine(x, rng, max_shift=2.0, max_rotation=0.0, max_scale=0.0, fill=N
 
     Usable as ``model.fit(..., augment=lambda xb, rng: random_affine(xb, rng, 2, 10, 0.1))``;
     :func:`random_shift` is the whole-pixel special case."""
-    x = np.asarray(x)
-    if x.ndim != 4:
-        raise ValueError(f"x must have shape (N, H, W, C); got {x.shape}")
+    x = _check_images(x)
+    rng = _check_rng(rng, "uniform")
+    max_shift = check_real(max_shift, "max_shift", 0.0)
+    max_rotation = check_real(max_rotation, "max_rotation", 0.0)
+    max_scale = check_real(max_scale, "max_scale", 0.0, 1.0)
+    if fill is not None:
+        fill = check_real(fill, "fill")
     N, H, W, C = x.shape
     theta = np.deg2rad(rng.uniform(-max_rotation, max_rotation, N))
     scale = rng.uniform(1.0 - max_scale, 1.0 + max_scale, N)

@@ -228,6 +228,7 @@ class Term:
         idx = [np.broadcast_to(np.asarray(e.eval(env)), (1,) * nd) if np.ndim(e.eval(env)) == 0
                else np.asarray(e.eval(env)) for e in self.in_index]
         idx = np.broadcast_arrays(*idx)
+        _guard((x.shape[0],) + idx[0].shape, x.itemsize, f"formula: layer {self.l}'s gathered input")
         valid = np.ones(idx[0].shape, bool)
         clipped = []
         for a, n in zip(idx, self.in_shape):
@@ -277,8 +278,8 @@ class Term:
 # --------------------------------------------------------------------------------------------
 def describe(model):
     """One :class:`Term` per layer of a built model (the formula's description)."""
-    from .layers import (Activation, AveragePooling2D, Conv2D, Dense, Flatten, MaxPooling2D,
-                         Subsampling)
+    from .layers import (Activation, AveragePooling2D, Conv2D, Dense, Dropout, Flatten,
+                         MaxPooling2D, Subsampling, ZeroPadding2D)
 
     model._need_built("formula")
     terms = []
@@ -344,10 +345,40 @@ def describe(model):
             out = [(V(n), n if len(n) == 1 else f"i_{n[1:]}", s) for n, s in zip(names, ins)]
             terms.append(Term(l, "gather", out, [], tuple(Var(v) for v, _, _ in out), ins,
                               act=layer.act, layer=layer))
+        elif isinstance(layer, ZeroPadding2D):
+            t_, _, l_, _ = layer.pads
+            i, j, c = V("i"), V("j"), V("c")
+            out = [(i, "i", outs[0]), (j, "j", outs[1]), (c, "c", outs[2])]
+            idx = (Add(Var(i), Const(-t_)), Add(Var(j), Const(-l_)), Var(c))
+            terms.append(Term(l, "gather", out, [], idx, ins, fill=0.0, layer=layer))
+        elif isinstance(layer, Dropout):  # the identity at inference
+            names = "ijc" if len(ins) == 3 else [f"i{n}" for n in range(len(ins))]
+            out = [(V(n), n if len(n) == 1 else f"i_{n[1:]}", s) for n, s in zip(names, ins)]
+            terms.append(Term(l, "gather", out, [], tuple(Var(v) for v, _, _ in out), ins,
+                              layer=layer))
         else:  # pragma: no cover - every layer class is handled above
             raise TypeError(f"formula: layer {layer.name!r} of type {type(layer).__name__} has "
                             f"no formula")
     return terms
+
+
+def _guard(shape, itemsize, what):
+    from ._validate import check_alloc
+
+    check_alloc(shape, itemsize, what)
+
+
+def _check_formula_input(x, in_shape):
+    """``x`` as float64 after the checks ``Sequential.predict`` makes (``ValueError`` naming x,
+    its shape and the expected one)."""
+    from ._validate import as_array, check_finite, shape_str
+
+    x = as_array(x, "x")
+    if x.ndim != len(in_shape) + 1 or tuple(x.shape[1:]) != tuple(in_shape):
+        raise ValueError(f"x must have shape (N, {', '.join(map(str, in_shape))}) (a batch, "
+                         f"channels last); got {shape_str(x.shape)}")
+    check_finite(x, "x")
+    return x.astype(np.float64)
 
 
 def evaluate_terms(terms, x):
@@ -372,8 +403,10 @@ class Formula(str):
         return obj
 
     def evaluate(self, x):
-        """The formula's value on ``x`` (N, ...) channels last; equals ``model.predict(x)``."""
-        return evaluate_terms(self.terms, np.asarray(x, dtype=float))
+        """The formula's value on ``x`` (N, ...) channels last; equals ``model.predict(x)``.
+
+        ``x`` is checked as ``predict`` checks it: shape ``(N,) + input_shape``, no NaN/inf."""
+        return evaluate_terms(self.terms, _check_formula_input(x, self.terms[0].in_shape))
 
     def _repr_latex_(self):
         return f"$$ {self} $$"

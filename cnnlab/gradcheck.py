@@ -5,17 +5,37 @@ differences in float64 and print the relative error.  As a rule of thumb (float6
 smooth functions): below 1e-7 is right, around 1e-4 is suspicious, above 1e-2 is wrong.  Kinks
 (ReLU at 0, ties in max pooling) can spoil the check near them.
 """
+from numbers import Real
+
 import numpy as np
 
-from ._validate import as_array, shape_str
+from ._validate import as_array, check_bool, check_real, shape_str
 
 __all__ = ["numerical_gradient", "numerical_gradient_array", "rel_error", "check_gradient"]
 
 
 def _check_h(h):
-    if not isinstance(h, (float, int, np.floating)) or isinstance(h, bool) or not h > 0:
+    if isinstance(h, (bool, np.bool_)) or not isinstance(h, Real):
+        raise TypeError(f"h must be a positive number; got {type(h).__name__} {h!r}")
+    if not (np.isfinite(h) and h > 0):
         raise ValueError(f"h must be a positive number; got {h!r}")
     return float(h)
+
+
+def _scalar(v, what):
+    """``f``'s value as a float; ``TypeError`` if it is not a real number."""
+    if np.ndim(v) != 0:
+        raise ValueError(
+            f"f must return a scalar; got an array of shape {shape_str(np.shape(v))} "
+            f"(for an array-valued f use numerical_gradient_array)")
+    try:
+        a = np.asarray(v)
+        if a.dtype.kind not in "biuf":
+            raise TypeError
+        return float(a)
+    except (TypeError, ValueError):
+        raise TypeError(f"f must return a real number; {what} returned {type(v).__name__} "
+                        f"{v!r}") from None
 
 
 def numerical_gradient(f, x, h=1e-6):
@@ -43,12 +63,7 @@ def numerical_gradient(f, x, h=1e-6):
         x[idx] = old - h
         fm = f(x)
         x[idx] = old
-        if np.ndim(fp) != 0:
-            raise ValueError(
-                f"f must return a scalar; got an array of shape {shape_str(np.shape(fp))} "
-                f"(for an array-valued f use numerical_gradient_array)"
-            )
-        grad[idx] = (float(fp) - float(fm)) / (2 * h)
+        grad[idx] = (_scalar(fp, "f(x + h·e_i)") - _scalar(fm, "f(x - h·e_i)")) / (2 * h)
     return grad
 
 
@@ -65,10 +80,12 @@ def numerical_gradient_array(f, x, dy, h=1e-6):
 
     Returns the gradient (float64) with the shape of ``x``.
     """
+    if not callable(f):
+        raise TypeError(f"f must be callable; got {type(f).__name__}")
     dy = as_array(dy, "dy").astype(np.float64)
 
     def scalar(z):
-        out = np.asarray(f(z), dtype=np.float64)
+        out = as_array(f(z), "f(x)").astype(np.float64)
         if out.shape != dy.shape:
             raise ValueError(f"f(x) has shape {shape_str(out.shape)} but dy has shape {shape_str(dy.shape)}")
         return float(np.sum(out * dy))
@@ -100,15 +117,30 @@ def check_gradient(f, x, grad, h=1e-6, tol=1e-6, verbose=False):
     - h: finite-difference step; tol: largest acceptable :func:`rel_error`
     - verbose: print the relative error
 
-    Returns the relative error (a float); raises ``AssertionError`` if it exceeds ``tol``.
+    Returns the relative error (a float); raises ``AssertionError`` if it exceeds ``tol`` — and
+    also when the analytic or the numerical gradient holds NaN or inf (the relative error is
+    then NaN, and a NaN compares false with every ``tol``: without this rule the check would
+    pass).
     """
+    if not callable(f):
+        raise TypeError(f"f must be callable; got {type(f).__name__}")
     grad = as_array(grad, "grad")
     x_arr = as_array(x, "x")
     if grad.shape != x_arr.shape:
         raise ValueError(f"grad must have the shape of x {shape_str(x_arr.shape)}; got {shape_str(grad.shape)}")
-    err = rel_error(grad, numerical_gradient(f, x_arr, h))
+    h = _check_h(h)
+    tol = check_real(tol, "tol", 0.0, strict_min=True)
+    verbose = check_bool(verbose, "verbose")
+    num = numerical_gradient(f, x_arr, h)
+    bad_a = int(np.count_nonzero(~np.isfinite(grad)))
+    bad_n = int(np.count_nonzero(~np.isfinite(num)))
+    if bad_a or bad_n:
+        raise AssertionError(
+            f"gradient check failed: the analytic gradient holds {bad_a} and the numerical one "
+            f"{bad_n} NaN/inf entries (of {grad.size}); a NaN gradient or function never passes")
+    err = rel_error(grad, num)
     if verbose:
         print(f"relative error: {err:.2e}")
-    if err > tol:
+    if not err <= tol:
         raise AssertionError(f"gradient check failed: relative error {err:.3e} > tol {tol:.1e}")
     return err

@@ -16,23 +16,56 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validate import as_array, check_bool, check_finite, check_int, check_real, shape_str
+
 __all__ = ["Optimizer", "SGD", "Adam", "get_optimizer", "cosine_decay"]
+
+
+def _array_list(value, name):
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name} must be a list of arrays; got {type(value).__name__}")
+    return list(value)
 
 
 class Optimizer:
     def __init__(self, learning_rate):
-        if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
-            raise ValueError(f"learning_rate must be a positive number; got {learning_rate!r}")
-        self.learning_rate = float(learning_rate)
+        self.learning_rate = check_real(learning_rate, "learning_rate", 0.0, strict_min=True)
         self.state = {}
 
     def step(self, params, grads, masks=None):
+        """Update every array of ``params`` in place from ``grads`` (same shapes).
+
+        Everything is checked first (lists of equal length, float arrays of matching shapes,
+        finite gradients), so a bad argument leaves every parameter unchanged."""
+        params = _array_list(params, "params")
+        grads = _array_list(grads, "grads")
         if len(params) != len(grads):
-            raise ValueError(f"grads: expected {len(params)} arrays; got {len(grads)}")
-        masks = masks if masks is not None else [None] * len(params)
+            raise ValueError(f"grads: expected {len(params)} arrays (one per parameter); got "
+                             f"{len(grads)}")
+        if masks is None:
+            masks = [None] * len(params)
+        masks = _array_list(masks, "masks")
+        if len(masks) != len(params):
+            raise ValueError(f"masks: expected {len(params)} entries (None or a 0/1 array per "
+                             f"parameter); got {len(masks)}")
+        checked = []
         for i, (w, g, m) in enumerate(zip(params, grads, masks)):
+            if not (isinstance(w, np.ndarray) and w.dtype.kind == "f" and w.flags.writeable):
+                raise TypeError(f"params[{i}] must be a writeable float NumPy array (updated in "
+                                f"place); got {type(w).__name__}"
+                                + (f" of dtype {w.dtype}" if isinstance(w, np.ndarray) else ""))
+            g = as_array(g, f"grads[{i}]")
             if g.shape != w.shape:
-                raise ValueError(f"grads[{i}] must have shape {w.shape}; got {g.shape}")
+                raise ValueError(f"grads[{i}] must have the shape of params[{i}] "
+                                 f"{shape_str(w.shape)}; got {shape_str(g.shape)}")
+            check_finite(g, f"grads[{i}]")
+            if m is not None:
+                m = as_array(m, f"masks[{i}]")
+                if m.shape != w.shape:
+                    raise ValueError(f"masks[{i}] must have the shape of params[{i}] "
+                                     f"{shape_str(w.shape)}; got {shape_str(m.shape)}")
+            checked.append((w, g, m))
+        for i, (w, g, m) in enumerate(checked):
             self._update(i, w, g)
             if m is not None:
                 w *= m
@@ -46,12 +79,9 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=0.0):
         super().__init__(learning_rate)
-        if weight_decay < 0:
-            raise ValueError(f"weight_decay must be >= 0; got {weight_decay!r}")
-        self.weight_decay = float(weight_decay)
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"momentum must lie in [0, 1); got {momentum!r}")
-        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+        self.weight_decay = check_real(weight_decay, "weight_decay", 0.0)
+        self.momentum = check_real(momentum, "momentum", 0.0, 1.0, strict_max=True)
+        self.nesterov = check_bool(nesterov, "nesterov")
 
     def _update(self, i, w, g):
         lr, m = self.learning_rate, self.momentum
@@ -79,7 +109,9 @@ class Adam(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         super().__init__(learning_rate)
-        self.b1, self.b2, self.eps = beta_1, beta_2, epsilon
+        self.b1 = check_real(beta_1, "beta_1", 0.0, 1.0, strict_max=True)
+        self.b2 = check_real(beta_2, "beta_2", 0.0, 1.0, strict_max=True)
+        self.eps = check_real(epsilon, "epsilon", 0.0, strict_min=True)
 
     def _update(self, i, w, g):
         m, v, t = self.state.get(i, (np.zeros_like(w), np.zeros_like(w), 0))
@@ -106,8 +138,8 @@ def get_optimizer(optimizer):
             return Adam()
         raise ValueError(f"optimizer: unknown optimizer {optimizer!r}; expected 'sgd', 'adam' "
                          f"or a cnnlab.optim.Optimizer")
-    raise TypeError(f"optimizer must be a name or a cnnlab.optim.Optimizer; got "
-                    f"{type(optimizer).__name__}")
+    raise TypeError(f"optimizer must be a name ('sgd', 'adam') or a cnnlab.optim.Optimizer; "
+                    f"got {type(optimizer).__name__} {optimizer!r}")
 
 
 def cosine_decay(step, total_steps, initial_lr, final_lr=0.0, warmup_steps=0):
@@ -120,10 +152,11 @@ def cosine_decay(step, total_steps, initial_lr, final_lr=0.0, warmup_steps=0):
     falling smoothly to ``η_end`` at ``step = total_steps``.  Pure function: set
     ``optimizer.learning_rate`` from it before each step (see
     :func:`cnnlab.training.fit_scheduled`)."""
-    if not (isinstance(total_steps, (int, np.integer)) and total_steps >= 1):
-        raise ValueError(f"total_steps must be a positive int; got {total_steps!r}")
-    if not 0 <= warmup_steps < total_steps:
-        raise ValueError(f"warmup_steps must lie in 0..total_steps-1; got {warmup_steps!r}")
+    step = check_int(step, "step", minimum=0)
+    total_steps = check_int(total_steps, "total_steps", minimum=1)
+    warmup_steps = check_int(warmup_steps, "warmup_steps", minimum=0, maximum=total_steps - 1)
+    initial_lr = check_real(initial_lr, "initial_lr", 0.0)
+    final_lr = check_real(final_lr, "final_lr", 0.0)
     if step < warmup_steps:
         return initial_lr * (step + 1) / warmup_steps
     u = min(1.0, (step - warmup_steps) / (total_steps - warmup_steps))

@@ -18,7 +18,7 @@ and its backward pass, for ``δ_j = ∂E/∂u_j``, is::
 """
 import numpy as np
 
-from ._validate import as_array, check_shape, positive_int_pair, shape_str
+from ._validate import as_array, check_alloc, check_shape, positive_int_pair, shape_str
 
 __all__ = ["up", "down", "rot180", "subsample", "subsample_backward"]
 
@@ -36,6 +36,7 @@ def up(x, n):
     if x.ndim < 2:
         raise ValueError(f"x must have at least 2 dimensions (..., H, W); got shape {shape_str(x.shape)}")
     nh, nw = positive_int_pair(n, "n")
+    check_alloc(x.shape[:-2] + (x.shape[-2] * nh, x.shape[-1] * nw), x.itemsize, "up: the output")
     return np.repeat(np.repeat(x, nh, axis=-2), nw, axis=-1)
 
 
