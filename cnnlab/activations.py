@@ -8,6 +8,8 @@
 | ``tanh``       | tanh x                        | 1 − tanh² x                             |
 | ``lecun_tanh`` | A·tanh(S·x), A=1.7159, S=2/3  | A·S·(1 − tanh²(S·x))                    |
 | ``softmax``    | e^{x_i} / Σ_k e^{x_k}         | Jacobian diag(s) − s sᵀ (use ``softmax_backward``) |
+| ``thresholded_relu`` | x if x > θ else 0 (Keras's ``ThresholdedReLU``, θ = 1) | 1 if x > θ else 0 |
+| ``trelu:φ``    | 0 if x < φ else (x − φ)/(1 − φ) (Kuo 2017, 0 ≤ φ < 1) | 0 if x < φ else 1/(1 − φ) |
 
 LeCun et al. (1998, appendix A) chose A = 1.7159 and S = 2/3 so that f(±1) = ±1 and the
 second derivative is largest at ±1.
@@ -15,8 +17,14 @@ second derivative is largest at ±1.
 Every function takes an array of any shape and returns one of the same shape (float32 stays
 float32).  :func:`get_activation` returns an :class:`Activation` with ``.f``, ``.df`` and
 ``.backward(dy, x)``.
+
+This module is the package's **one activation registry** (``ACTIVATIONS``).  The Keras-like
+layers (:mod:`cnnlab.layers`), the q3 chain (:mod:`cnnlab.chain`), the formulas and RECOS all
+look activations up here.  One convention everywhere: the upstream gradient is called ``dy``
+and comes first, ``backward(dy, x)`` returns ``∂E/∂x`` for the activation's *input* ``x``.
 """
 from dataclasses import dataclass
+from numbers import Real
 from typing import Callable, Optional
 
 import numpy as np
@@ -26,7 +34,9 @@ from ._validate import as_array
 __all__ = [
     "linear", "linear_grad", "relu", "relu_grad", "sigmoid", "sigmoid_grad", "tanh", "tanh_grad",
     "lecun_tanh", "lecun_tanh_grad", "softmax", "softmax_backward", "Activation",
-    "get_activation", "ACTIVATIONS", "LECUN_A", "LECUN_S",
+    "get_activation", "ACTIVATIONS", "LECUN_A", "LECUN_S", "thresholded_relu",
+    "thresholded_relu_grad", "trelu", "trelu_grad", "thresholded_relu_activation",
+    "trelu_activation",
 ]
 
 LECUN_A = 1.7159
@@ -147,52 +157,153 @@ def softmax_backward(dy, x, axis=-1):
     return s * (dy - (dy * s).sum(axis=axis, keepdims=True))
 
 
+def _check_real(value, name, lo=None, below=None):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a real number; got {value!r} (type {type(value).__name__})")
+    value = float(value)
+    if not np.isfinite(value) or (lo is not None and value < lo) or (below is not None and value >= below):
+        rng = f"[{lo}, {below})" if lo is not None and below is not None else "a finite number"
+        raise ValueError(f"{name} must lie in {rng}; got {value!r}")
+    return value
+
+
+def thresholded_relu(x, theta=1.0):
+    """Keras's ``ThresholdedReLU``: ``x`` where ``x > theta``, else 0 (shape of x).
+
+    Inputs: x array of any shape; theta a real number (default 1.0, as Keras)."""
+    theta = _check_real(theta, "theta")
+    x = as_array(x, "x")
+    return np.where(x > theta, x, 0).astype(x.dtype, copy=False)
+
+
+def thresholded_relu_grad(x, theta=1.0):
+    """Derivative of :func:`thresholded_relu`: 1 where ``x > theta``, else 0 (shape of x)."""
+    theta = _check_real(theta, "theta")
+    x = as_array(x, "x")
+    return (x > theta).astype(x.dtype)
+
+
+def trelu(x, phi):
+    """Thresholded ReLU of Kuo (2017): 0 for ``x < phi``, ``(x − phi)/(1 − phi)`` otherwise.
+
+    Defined for ``0 <= phi < 1`` (at ``phi = 1`` it divides by zero); ``phi = 0`` is ReLU.  On a
+    correlation in [−1, 1] it maps [phi, 1] onto [0, 1].
+
+    Inputs: x array of any shape; phi a real number in [0, 1).  Returns an array shaped like x.
+    """
+    phi = _check_real(phi, "phi", 0.0, 1.0)
+    x = as_array(x, "x")
+    return np.where(x < phi, 0.0, (x - phi) / (1.0 - phi)).astype(x.dtype, copy=False)
+
+
+def trelu_grad(x, phi):
+    """Derivative of :func:`trelu`: 0 for ``x < phi``, ``1/(1 − phi)`` for ``x >= phi`` (the
+    right derivative at the kink).  Shape of x."""
+    phi = _check_real(phi, "phi", 0.0, 1.0)
+    x = as_array(x, "x")
+    return np.where(x < phi, 0.0, 1.0 / (1.0 - phi)).astype(x.dtype, copy=False)
+
+
 @dataclass(frozen=True)
 class Activation:
-    """An activation ``f`` with its derivative.
+    """An activation ``f`` with its derivative — the one activation type of the package.
 
     - ``name``: the registry name
     - ``f(x)``: the function, elementwise (softmax: along the last axis)
     - ``df(x)``: the elementwise derivative ``f'(x)``; ``None`` for softmax, whose derivative is
       a Jacobian, not elementwise
-    - ``backward(dy, x)``: ``∂E/∂x`` given ``dy = ∂E/∂f(x)``; equals ``dy * df(x)`` for the
-      elementwise ones, and the Jacobian product for softmax
-    - ``latex``: a formula for the book
+    - ``formula``: the definition in ``x``, LaTeX, for the book
+    - ``tex``: optional ``arg -> LaTeX`` of ``f`` applied to ``arg`` (used by :meth:`latex`)
+    - ``df_from_y``: optional ``y -> f'(x)`` computed from the output ``y = f(x)`` (cheaper than
+      recomputing; used by :meth:`backward` when ``y`` is passed)
+
+    Methods: ``act(x)`` = ``f(x)``; ``backward(dy, x, y=None)`` returns ``∂E/∂x`` (shape of x)
+    given ``dy = ∂E/∂f(x)`` of the same shape; ``latex(arg)`` the formula applied to ``arg``.
     """
 
     name: str
     f: Callable
     df: Optional[Callable]
-    latex: str = ""
+    formula: str = ""
+    tex: Optional[Callable] = None
+    df_from_y: Optional[Callable] = None
 
     def __call__(self, x):
         return self.f(x)
 
-    def backward(self, dy, x):
-        if self.df is None:
-            return softmax_backward(dy, x)
+    def backward(self, dy, x, y=None):
+        """``∂E/∂x`` from ``dy = ∂E/∂y`` (shape of x); ``y = f(x)`` may be passed to save work."""
         dy = as_array(dy, "dy")
         x = as_array(x, "x")
         if dy.shape != x.shape:
             raise ValueError(f"dy must have the shape of x {x.shape}; got {dy.shape}")
+        if self.df is None:
+            if y is None:
+                return softmax_backward(dy, x)
+            return y * (dy - (dy * y).sum(axis=-1, keepdims=True))
+        if y is not None and self.df_from_y is not None:
+            return dy * self.df_from_y(y)
         return dy * self.df(x)
+
+    def latex(self, arg="x"):
+        """LaTeX of the activation applied to the LaTeX string ``arg``."""
+        if self.tex is not None:
+            return self.tex(arg)
+        if self.name == "linear":
+            return arg
+        return rf"\operatorname{{{self.name}}}\!\left({arg}\right)"
+
+    # legacy form of the layers' old ActivationSpec: grad(u, y, dy) -> dE/du
+    def grad(self, u, y, dy):
+        """Old layer convention, kept as an alias: ``grad(u, y, dy) = backward(dy, u, y)``."""
+        return self.backward(dy, u, y)
 
 
 ACTIVATIONS = {
-    "linear": Activation("linear", linear, linear_grad, r"x"),
-    "relu": Activation("relu", relu, relu_grad, r"\max(0, x)"),
-    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_grad, r"\frac{1}{1 + e^{-x}}"),
-    "tanh": Activation("tanh", tanh, tanh_grad, r"\tanh x"),
-    "lecun_tanh": Activation("lecun_tanh", lecun_tanh, lecun_tanh_grad, r"1.7159\,\tanh\!\left(\tfrac{2}{3}x\right)"),
-    "softmax": Activation("softmax", softmax, None, r"\frac{e^{x_i}}{\sum_k e^{x_k}}"),
+    "linear": Activation("linear", linear, linear_grad, r"x", lambda a: a, np.ones_like),
+    "relu": Activation("relu", relu, relu_grad, r"\max(0, x)",
+                       lambda a: rf"\operatorname{{ReLU}}\!\left({a}\right)"),
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_grad, r"\frac{1}{1 + e^{-x}}",
+                          lambda a: rf"\sigma\!\left({a}\right)", lambda y: y * (1 - y)),
+    "tanh": Activation("tanh", tanh, tanh_grad, r"\tanh x", lambda a: rf"\tanh\!\left({a}\right)",
+                       lambda y: 1 - y * y),
+    "lecun_tanh": Activation(
+        "lecun_tanh", lecun_tanh, lecun_tanh_grad, r"1.7159\,\tanh\!\left(\tfrac{2}{3}x\right)",
+        lambda a: rf"1.7159\,\tanh\!\left(\tfrac{{2}}{{3}}\,{a}\right)",
+        lambda y: (LECUN_A * LECUN_S) * (1 - (y / LECUN_A) ** 2)),
+    "softmax": Activation("softmax", softmax, None, r"\frac{e^{x_i}}{\sum_k e^{x_k}}",
+                          lambda a: rf"\operatorname{{softmax}}\!\left({a}\right)"),
 }
 
+
+def thresholded_relu_activation(theta=1.0):
+    """Keras's ``ThresholdedReLU(theta)`` as an :class:`Activation` (name ``thresholded_relu``
+    for ``theta = 1``, else ``thresholded_relu(theta=…)``)."""
+    theta = _check_real(theta, "theta")
+    return Activation(
+        "thresholded_relu" if theta == 1.0 else f"thresholded_relu(theta={theta:g})",
+        lambda x: thresholded_relu(x, theta), lambda x: thresholded_relu_grad(x, theta),
+        rf"x\,[x > {theta:g}]", lambda a: rf"\operatorname{{trelu}}_{{{theta:g}}}\!\left({a}\right)")
+
+
+def trelu_activation(phi):
+    """Kuo's TReLU with threshold ``phi`` (0 <= phi < 1) as an :class:`Activation`, to pass as
+    ``activation=`` to a layer; name ``trelu(phi=…)``."""
+    phi = _check_real(phi, "phi", 0.0, 1.0)
+    return Activation(
+        f"trelu(phi={phi:g})", lambda x: trelu(x, phi), lambda x: trelu_grad(x, phi),
+        rf"\frac{{x - {phi:g}}}{{1 - {phi:g}}}\,[x \ge {phi:g}]",
+        lambda a: rf"\operatorname{{TReLU}}_{{{phi:g}}}\!\left({a}\right)")
+
+
+ACTIVATIONS["thresholded_relu"] = thresholded_relu_activation(1.0)
 
 def get_activation(name):
     """Look an activation up by name, as Keras's ``activation=`` argument does.
 
     Input: ``None`` or ``"linear"`` (identity), ``"relu"``, ``"sigmoid"``, ``"tanh"``,
-    ``"lecun_tanh"``, ``"softmax"`` (case-insensitive), or an :class:`Activation` (returned as is).
+    ``"lecun_tanh"``, ``"softmax"``, ``"thresholded_relu"`` (case-insensitive), ``"trelu:φ"``
+    (e.g. ``"trelu:0.5"``, Kuo's TReLU), or an :class:`Activation` (returned as is).
 
     Returns an :class:`Activation`.  Raises ``ValueError`` for an unknown name (listing the known
     ones) and ``TypeError`` for anything that is neither a string, None nor an Activation.
@@ -206,6 +317,14 @@ def get_activation(name):
             f"activation must be a name (str), None or an Activation; got {name!r} of type {type(name).__name__}"
         )
     key = name.lower()
+    if key.startswith("trelu:"):
+        try:
+            phi = float(key.split(":", 1)[1])
+        except ValueError:
+            raise ValueError(f"activation {name!r}: 'trelu:' must be followed by a number in [0, 1), "
+                             f"e.g. 'trelu:0.5'") from None
+        return trelu_activation(phi)
     if key not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; known activations: {', '.join(sorted(ACTIVATIONS))} (or None)")
+        raise ValueError(f"unknown activation {name!r}; known activations: "
+                         f"{', '.join(repr(k) for k in sorted(ACTIVATIONS))}, 'trelu:<phi>' (or None)")
     return ACTIVATIONS[key]

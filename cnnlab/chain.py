@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validate import as_array, check_ndim, check_shape, positive_int_pair, shape_str
+from .activations import relu, relu_grad
+from .pool import maxpool2d, maxpool2d_backward
+from .sampling import up
 
 __all__ = [
     "Q3_SHAPES", "init_q3_params", "q3_input", "relu_forward", "relu_backward",
@@ -98,7 +101,7 @@ def q3_input(index=0, jitter=0.0, seed=0):
 
 # ----------------------------------------------------------------------------- ReLU
 def relu_forward(u):
-    """ReLU that also returns its mask.
+    """ReLU that also returns its mask (:func:`cnnlab.activations.relu` and its derivative).
 
     Inputs:
     - u: array of any shape (pre-activations)
@@ -109,30 +112,33 @@ def relu_forward(u):
     subgradient).
     """
     u = as_array(u, "u")
-    mask = u > 0
-    return np.where(mask, u, 0.0).astype(u.dtype), mask
+    return relu(u), relu_grad(u) > 0
 
 
-def relu_backward(dr, mask):
+def relu_backward(dy, mask):
     """Backward pass of ReLU: ``δ = mask ∘ ∂E/∂r``.
 
     Inputs:
-    - dr: upstream gradient ∂E/∂r, any shape
+    - dy: upstream gradient ∂E/∂r, any shape
     - mask: boolean array of the same shape (from :func:`relu_forward`)
 
     Returns ``∂E/∂u`` of the same shape.
     """
-    dr = as_array(dr, "dr")
+    dy = as_array(dy, "dy")
     mask = np.asarray(mask)
     if mask.dtype != bool:
         raise TypeError(f"mask must be a boolean array; got dtype {mask.dtype}")
-    check_shape(dr, "dr", mask.shape, "the shape of mask")
-    return np.where(mask, dr, 0.0).astype(dr.dtype)
+    check_shape(dy, "dy", mask.shape, "the shape of mask")
+    return np.where(mask, dy, 0.0).astype(dy.dtype)
 
 
 # ----------------------------------------------------------------------------- max-pool
 def maxpool_forward(r, size=2):
     """Non-overlapping max-pooling over the last two axes, keeping the argmax *switches*.
+
+    A thin view of :func:`cnnlab.pool.maxpool2d` (the values) and
+    :func:`cnnlab.pool.maxpool2d_backward` (which entry wins): the switch map is where a unit
+    upstream gradient lands.
 
     Inputs:
     - r: array of shape (..., H, W)
@@ -149,23 +155,14 @@ def maxpool_forward(r, size=2):
         raise ValueError(f"r must have at least 2 dimensions (..., H, W); got shape {shape_str(r.shape)}")
     sh, sw = positive_int_pair(size, "size")
     H, W = r.shape[-2:]
-    Ho, Wo = H // sh, W // sw
-    if Ho == 0 or Wo == 0:
+    if sh > H or sw > W:
         raise ValueError(f"size {(sh, sw)} is larger than the input's last two axes {(H, W)}")
-    lead = r.shape[:-2]
-    blocks = r[..., :Ho * sh, :Wo * sw].reshape(*lead, Ho, sh, Wo, sw)
-    blocks = np.moveaxis(blocks, -3, -2).reshape(*lead, Ho, Wo, sh * sw)  # window, row-major
-    k = np.argmax(blocks, axis=-1)  # first maximum
-    p = np.take_along_axis(blocks, k[..., None], axis=-1)[..., 0]
-    onehot = np.zeros(blocks.shape, dtype=bool)
-    np.put_along_axis(onehot, k[..., None], True, axis=-1)
-    onehot = np.moveaxis(onehot.reshape(*lead, Ho, Wo, sh, sw), -2, -3).reshape(*lead, Ho * sh, Wo * sw)
-    switch = np.zeros(r.shape, dtype=bool)
-    switch[..., :Ho * sh, :Wo * sw] = onehot
+    p = maxpool2d(r, (sh, sw))
+    switch = maxpool2d_backward(np.ones(p.shape, r.dtype), r, (sh, sw)) != 0
     return p, switch
 
 
-def maxpool_backward(dp, switch, size=2):
+def maxpool_backward(dy, switch, size=2):
     """Backward pass of max-pooling: ``∂E/∂r = switch ∘ up(∂E/∂p)``.
 
     Each window's incoming gradient is copied to the window's winner; every other position
@@ -173,23 +170,23 @@ def maxpool_backward(dp, switch, size=2):
     at the winner is the upstream value ∂E/∂p, not 1.)
 
     Inputs:
-    - dp: upstream gradient of shape (..., Ho, Wo)
+    - dy: upstream gradient ∂E/∂p of shape (..., Ho, Wo)
     - switch: boolean array of shape (..., H, W) from :func:`maxpool_forward`
-    - size: the same window size as in the forward pass
+    - size: the same window size as in the forward pass (square: ``up`` needs one n)
 
     Returns ``∂E/∂r`` of shape (..., H, W).
     """
-    dp = as_array(dp, "dp")
+    dy = as_array(dy, "dy")
     switch = np.asarray(switch)
     if switch.dtype != bool:
         raise TypeError(f"switch must be a boolean array; got dtype {switch.dtype}")
     sh, sw = positive_int_pair(size, "size")
     H, W = switch.shape[-2:]
     expected = switch.shape[:-2] + (H // sh, W // sw)
-    check_shape(dp, "dp", expected, f"switch has shape {shape_str(switch.shape)} and size {(sh, sw)}")
-    up = np.repeat(np.repeat(dp, sh, axis=-2), sw, axis=-1)
-    dr = np.zeros(switch.shape, dtype=dp.dtype)
-    dr[..., :up.shape[-2], :up.shape[-1]] = up
+    check_shape(dy, "dy", expected, f"switch has shape {shape_str(switch.shape)} and size {(sh, sw)}")
+    upped = np.repeat(np.repeat(dy, sh, axis=-2), sw, axis=-1) if sh != sw else up(dy, sh)
+    dr = np.zeros(switch.shape, dtype=dy.dtype)
+    dr[..., :upped.shape[-2], :upped.shape[-1]] = upped
     return np.where(switch, dr, 0.0).astype(dr.dtype)
 
 

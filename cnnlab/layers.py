@@ -42,10 +42,13 @@ from numbers import Integral
 import numpy as np
 
 from ._validate import as_array, positive_int_pair, shape_str
+from .activations import ACTIVATIONS, Activation, get_activation, thresholded_relu_activation
+from .conv import conv2d, conv2d_backward
+from .shapes import kernel_from_keras, kernel_to_keras, padded_output_size, same_padding
 
 __all__ = [
     "Layer", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Dense", "Flatten", "Activation",
-    "Subsampling", "Convolution2D", "MaxPool2D", "AvgPool2D", "ActivationSpec",
+    "Subsampling", "Dropout", "ZeroPadding2D", "Convolution2D", "MaxPool2D", "AvgPool2D", "ActivationSpec",
     "activation_spec", "ACTIVATIONS", "PADDINGS",
 ]
 
@@ -55,17 +58,23 @@ PADDINGS = ("valid", "same")
 # --------------------------------------------------------------------------------------------
 # activations (elementwise f, its backward pass and its LaTeX name)
 # --------------------------------------------------------------------------------------------
-class ActivationSpec:
-    """An activation with forward ``f(u)``, backward ``grad(u, y, dy)`` and a LaTeX form.
+# The one activation registry lives in cnnlab.activations; layers look names up there.
+class _LegacyActivationSpec:
+    """Adapter for activations written in the old layer convention ``grad(u, y, dy)``.
 
-    - ``f(u)``: array -> array of the same shape (softmax acts on the last axis)
-    - ``grad(u, y, dy)``: given the pre-activation ``u``, the output ``y = f(u)`` and the upstream
-      gradient ``dy = dE/dy``, returns ``dE/du`` (same shape)
-    - ``latex(arg)``: the activation applied to the LaTeX string ``arg``
-    """
+    Prefer :class:`cnnlab.activations.Activation` (``backward(dy, x, y=None)``)."""
 
     def __init__(self, name, f, grad, latex):
-        self.name, self.f, self.grad, self._latex = name, f, grad, latex
+        self.name, self.f, self._grad, self._latex = name, f, grad, latex
+
+    def __call__(self, u):
+        return self.f(u)
+
+    def backward(self, dy, x, y=None):
+        return self._grad(x, self.f(x) if y is None else y, dy)
+
+    def grad(self, u, y, dy):
+        return self._grad(u, y, dy)
 
     def latex(self, arg):
         return self._latex(arg)
@@ -74,75 +83,35 @@ class ActivationSpec:
         return f"ActivationSpec({self.name!r})"
 
 
-def _softmax(u):
-    z = u - u.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def _softmax_grad(u, y, dy):
-    return y * (dy - np.sum(dy * y, axis=-1, keepdims=True))
-
-
-def _sigmoid(u):
-    return 0.5 * (1.0 + np.tanh(0.5 * u))  # stable for large |u|
-
-
-_LECUN_A, _LECUN_S = 1.7159, 2.0 / 3.0
-
-
-def _thresholded(theta):
-    return ActivationSpec(
-        "thresholded_relu" if theta == 1.0 else f"thresholded_relu(theta={theta})",
-        lambda u: np.where(u > theta, u, 0.0).astype(u.dtype, copy=False),
-        lambda u, y, dy: dy * (u > theta),
-        lambda a: rf"\operatorname{{trelu}}_{{{theta:g}}}\!\left({a}\right)",
-    )
-
-
-ACTIVATIONS = {
-    "linear": ActivationSpec("linear", lambda u: u, lambda u, y, dy: dy, lambda a: a),
-    "relu": ActivationSpec(
-        "relu", lambda u: np.maximum(u, 0), lambda u, y, dy: dy * (u > 0),
-        lambda a: rf"\operatorname{{ReLU}}\!\left({a}\right)"),
-    "sigmoid": ActivationSpec(
-        "sigmoid", _sigmoid, lambda u, y, dy: dy * y * (1 - y),
-        lambda a: rf"\sigma\!\left({a}\right)"),
-    "tanh": ActivationSpec(
-        "tanh", np.tanh, lambda u, y, dy: dy * (1 - y * y), lambda a: rf"\tanh\!\left({a}\right)"),
-    "lecun_tanh": ActivationSpec(
-        "lecun_tanh", lambda u: _LECUN_A * np.tanh(_LECUN_S * u),
-        lambda u, y, dy: dy * (_LECUN_A * _LECUN_S) * (1 - (y / _LECUN_A) ** 2),
-        lambda a: rf"1.7159\,\tanh\!\left(\tfrac{{2}}{{3}}\,{a}\right)"),
-    "softmax": ActivationSpec(
-        "softmax", _softmax, _softmax_grad, lambda a: rf"\operatorname{{softmax}}\!\left({a}\right)"),
-    "thresholded_relu": _thresholded(1.0),
-}
+#: old constructor ``ActivationSpec(name, f, grad, latex)`` with ``grad(u, y, dy)``, kept for
+#: code written before the registry moved; new code builds a ``cnnlab.activations.Activation``.
+ActivationSpec = _LegacyActivationSpec
 
 
 def activation_spec(activation, name="activation", theta=None):
-    """Return the :class:`ActivationSpec` for ``activation``.
+    """Return the activation object for ``activation`` (from :mod:`cnnlab.activations`).
 
     Inputs:
-    - activation: ``None`` (linear), a name from ``ACTIVATIONS`` or an :class:`ActivationSpec`
+    - activation: ``None`` (linear), a name from ``ACTIVATIONS`` (or ``"trelu:φ"``), or an
+      :class:`cnnlab.activations.Activation`
     - name: the argument's name for error messages
     - theta: only for ``"thresholded_relu"``: its threshold (default 1.0, as Keras)
+
+    Returns an object with ``f(u)``, ``backward(dy, u, y=None)``, ``latex(arg)`` and ``name``.
     """
-    if activation is None:
-        return ACTIVATIONS["linear"]
-    if isinstance(activation, ActivationSpec):
+    if isinstance(activation, _LegacyActivationSpec):
         return activation
-    if not isinstance(activation, str):
+    if isinstance(activation, str) and activation.lower() == "thresholded_relu" and theta is not None:
+        return thresholded_relu_activation(theta)
+    try:
+        return get_activation(activation)
+    except TypeError:
         raise TypeError(
-            f"{name} must be None, an activation name or an ActivationSpec; got "
-            f"{type(activation).__name__} {activation!r}; expected one of {sorted(ACTIVATIONS)}")
-    key = activation.lower()
-    if key == "thresholded_relu" and theta is not None:
-        return _thresholded(float(theta))
-    if key not in ACTIVATIONS:
-        raise ValueError(
-            f"{name}: unknown activation {activation!r}; expected one of {sorted(ACTIVATIONS)}")
-    return ACTIVATIONS[key]
+            f"{name} must be None, an activation name or an Activation; got "
+            f"{type(activation).__name__} {activation!r}; expected one of {sorted(ACTIVATIONS)}"
+        ) from None
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -192,15 +161,39 @@ def _check_input_shape(input_shape, name="input_shape"):
     return tuple(int(s) for s in input_shape)
 
 
-def _same_pads(size, k, s):
-    """Keras/TensorFlow 'same': output ceil(size/s); the extra pixel goes bottom/right."""
-    out = -(-size // s)
-    total = max((out - 1) * s + k - size, 0)
-    return out, total // 2, total - total // 2
+def _pads_and_output(padding, size, k, s):
+    """``(out, before, after)`` along one axis for padding 'valid' or 'same' (the one rule of
+    :func:`cnnlab.shapes.same_padding`); sizes from :func:`cnnlab.shapes.padded_output_size`."""
+    before, after = same_padding(size, k, s) if padding == "same" else (0, 0)
+    return padded_output_size(size, k, s, before, after), before, after
 
 
-def _valid_out(size, k, s):
-    return (size - k) // s + 1
+def _check_flag(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def _check_initializer(kind, name):
+    if not isinstance(kind, str):
+        raise TypeError(f"{name} must be one of {INITIALIZERS}; got {type(kind).__name__} {kind!r}")
+    if kind not in INITIALIZERS:
+        raise ValueError(f"{name}: unknown initializer {kind!r}; expected one of {INITIALIZERS}")
+    return kind
+
+
+def _check_positive_int(value, name):
+    if not isinstance(value, Integral) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a positive int; got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive int (>= 1); got {value}")
+    return int(value)
+
+
+def _check_data_format(data_format):
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"data_format: only 'channels_last' is supported (Keras's default); "
+                         f"got {data_format!r}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,23 +336,25 @@ class Conv2D(Layer):
                  use_bias=True, input_shape=None, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", connections=None, data_format=None, name=None):
         super().__init__(name, input_shape)
-        if not isinstance(filters, Integral) or isinstance(filters, bool):
-            raise TypeError(f"filters must be a positive int; got {type(filters).__name__} {filters!r}")
-        if filters < 1:
-            raise ValueError(f"filters must be a positive int; got {filters}")
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"data_format: only 'channels_last' is supported (as Keras's "
-                             f"default); got {data_format!r}")
-        self.filters = int(filters)
+        self.filters = _check_positive_int(filters, "filters")
+        _check_data_format(data_format)
         self.kernel_size = positive_int_pair(kernel_size, "kernel_size")
         self.strides = positive_int_pair(strides, "strides")
         self.padding = _check_padding(padding)
         self.act = activation_spec(activation)
         self.activation = self.act.name
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self.use_bias = _check_flag(use_bias, "use_bias")
+        self.kernel_initializer = _check_initializer(kernel_initializer, "kernel_initializer")
+        self.bias_initializer = _check_initializer(bias_initializer, "bias_initializer")
         if connections is not None:
-            connections = np.asarray(connections)
+            try:
+                connections = np.asarray(connections)
+            except Exception as exc:
+                raise TypeError(f"connections must be a 0/1 array (C_in, filters); could not "
+                                f"convert it: {exc}") from None
+            if connections.dtype.kind not in "biuf":
+                raise TypeError(f"connections must be a 0/1 array (C_in, filters); got dtype "
+                                f"{connections.dtype}")
             if connections.ndim != 2 or connections.shape[1] != self.filters:
                 raise ValueError(f"connections must have shape (C_in, filters={self.filters}); "
                                  f"got {shape_str(connections.shape)}")
@@ -374,16 +369,12 @@ class Conv2D(Layer):
         H, W, C = input_shape
         kh, kw = self.kernel_size
         sh, sw = self.strides
-        if self.padding == "same":
-            Ho, pt, pb = _same_pads(H, kh, sh)
-            Wo, pl, pr = _same_pads(W, kw, sw)
-        else:
-            if kh > H or kw > W:
-                raise ValueError(f"input_shape: kernel {self.kernel_size} of layer "
-                                 f"{self.name!r} is larger than its input {(H, W)} with "
-                                 f"padding='valid'")
-            Ho, Wo = _valid_out(H, kh, sh), _valid_out(W, kw, sw)
-            pt = pb = pl = pr = 0
+        if self.padding == "valid" and (kh > H or kw > W):
+            raise ValueError(f"input_shape: kernel {self.kernel_size} of layer "
+                             f"{self.name!r} is larger than its input {(H, W)} with "
+                             f"padding='valid'")
+        Ho, pt, pb = _pads_and_output(self.padding, H, kh, sh)
+        Wo, pl, pr = _pads_and_output(self.padding, W, kw, sw)
         self.pads = (pt, pb, pl, pr)
         if self.connections is not None and self.connections.shape[0] != C:
             raise ValueError(f"connections of layer {self.name!r} has {self.connections.shape[0]} "
@@ -408,42 +399,38 @@ class Conv2D(Layer):
         self.in_channels = C
         return (Ho, Wo, self.filters)
 
-    def _padded_nchw(self, x):
-        xc = np.transpose(x, (0, 3, 1, 2))
-        pt, pb, pl, pr = self.pads
-        if pt or pb or pl or pr:
-            xc = np.pad(xc, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
-        return xc
-
     def forward(self, x, training=False):
-        """x: (N, H, W, C) -> (N, Ho, Wo, F)."""
-        from .conv import conv2d
+        """Forward pass.
 
-        xc = self._padded_nchw(x)
-        w = np.transpose(self.weights[0], (3, 2, 0, 1))
+        Inputs: x (N, H, W, C_in), channels last; training: keep what backward needs.
+        Returns y (N, Ho, Wo, F): :func:`cnnlab.conv2d` on the channels-first view with the
+        layer's ``padding`` word ("same": TensorFlow/Keras's rule, any stride).
+        """
+        xc = np.transpose(x, (0, 3, 1, 2))
+        w = kernel_from_keras(self.weights[0])
         b = self.weights[1] if self.use_bias else None
-        u = np.transpose(conv2d(xc, w, b, stride=self.strides, padding=0), (0, 2, 3, 1))
+        u = np.transpose(conv2d(xc, w, b, stride=self.strides, padding=self.padding), (0, 2, 3, 1))
         if training:
             self._xc = xc
         return _act_mixin_forward(self, u, training)
 
     def backward(self, dy, preactivation=False):
-        """dy: (N, Ho, Wo, F) = dE/dy (or dE/du if ``preactivation``) -> dE/dx (N, H, W, C)."""
-        from .conv import conv2d_backward
+        """Backward pass (after ``forward(x, training=True)``).
 
-        du = dy if preactivation else self.act.grad(self._u, self._y, dy)
+        Inputs: dy (N, Ho, Wo, F) = dE/dy, or dE/du when ``preactivation`` is True.
+        Returns dE/dx (N, H, W, C_in); fills ``grads`` with dE/dkernel (kh, kw, C_in, F) (zero
+        where a connection table cuts a pair) and dE/dbias (F,).
+        """
+        du = dy if preactivation else self.act.backward(dy, self._u, self._y)
         duc = np.ascontiguousarray(np.transpose(du, (0, 3, 1, 2)))
-        w = np.transpose(self.weights[0], (3, 2, 0, 1))
-        dxc, dw, db = conv2d_backward(duc, self._xc, w, stride=self.strides, padding=0)
-        dK = np.transpose(dw, (2, 3, 1, 0))
+        w = kernel_from_keras(self.weights[0])
+        dxc, dw, db = conv2d_backward(duc, self._xc, w, stride=self.strides, padding=self.padding)
+        dK = kernel_to_keras(dw)
         if self.trainable_masks[0] is not None:
             dK = dK * self.trainable_masks[0]
         self.grads[0] = dK
         if self.use_bias:
             self.grads[1] = db
-        pt, pb, pl, pr = self.pads
-        H, W = dxc.shape[2], dxc.shape[3]
-        dxc = dxc[:, :, pt:H - pb, pl:W - pr]
         return np.transpose(dxc, (0, 2, 3, 1))
 
     def arithmetic(self):
@@ -480,8 +467,7 @@ class _Pooling2D(Layer):
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", input_shape=None,
                  data_format=None, name=None):
         super().__init__(name, input_shape)
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"data_format: only 'channels_last' is supported; got {data_format!r}")
+        _check_data_format(data_format)
         self.pool_size = positive_int_pair(pool_size, "pool_size")
         self.strides = self.pool_size if strides is None else positive_int_pair(strides, "strides")
         self.padding = _check_padding(padding)
@@ -492,15 +478,11 @@ class _Pooling2D(Layer):
                              f"channels); got {input_shape!r}")
         H, W, C = input_shape
         (ph, pw), (sh, sw) = self.pool_size, self.strides
-        if self.padding == "same":
-            Ho, pt, pb = _same_pads(H, ph, sh)
-            Wo, pl, pr = _same_pads(W, pw, sw)
-        else:
-            if ph > H or pw > W:
-                raise ValueError(f"input_shape: pool_size {self.pool_size} is larger than the "
-                                 f"input {(H, W)} with padding='valid'")
-            Ho, Wo = _valid_out(H, ph, sh), _valid_out(W, pw, sw)
-            pt = pb = pl = pr = 0
+        if self.padding == "valid" and (ph > H or pw > W):
+            raise ValueError(f"input_shape: pool_size {self.pool_size} is larger than the "
+                             f"input {(H, W)} with padding='valid'")
+        Ho, pt, pb = _pads_and_output(self.padding, H, ph, sh)
+        Wo, pl, pr = _pads_and_output(self.padding, W, pw, sw)
         self.pads = (pt, pb, pl, pr)
         self.out_hw = (Ho, Wo)
         return (Ho, Wo, C)
@@ -600,15 +582,12 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, input_shape=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", name=None):
         super().__init__(name, input_shape)
-        if not isinstance(units, Integral) or isinstance(units, bool):
-            raise TypeError(f"units must be a positive int; got {type(units).__name__} {units!r}")
-        if units < 1:
-            raise ValueError(f"units must be a positive int; got {units}")
-        self.units = int(units)
+        self.units = _check_positive_int(units, "units")
         self.act = activation_spec(activation)
         self.activation = self.act.name
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self.use_bias = _check_flag(use_bias, "use_bias")
+        self.kernel_initializer = _check_initializer(kernel_initializer, "kernel_initializer")
+        self.bias_initializer = _check_initializer(bias_initializer, "bias_initializer")
 
     def _build(self, input_shape, rng, dtype):
         C = input_shape[-1]
@@ -632,7 +611,7 @@ class Dense(Layer):
         return _act_mixin_forward(self, u, training)
 
     def backward(self, dy, preactivation=False):
-        du = dy if preactivation else self.act.grad(self._u, self._y, dy)
+        du = dy if preactivation else self.act.backward(dy, self._u, self._y)
         x2 = self._x.reshape(-1, self.in_features)
         du2 = du.reshape(-1, self.units)
         self.grads[0] = x2.T @ du2
@@ -666,6 +645,7 @@ class Flatten(Layer):
 
     def __init__(self, input_shape=None, name=None, data_format=None):
         super().__init__(name, input_shape)
+        _check_data_format(data_format)
 
     def _build(self, input_shape, rng, dtype):
         return (int(np.prod(input_shape)),)
@@ -703,7 +683,7 @@ class Activation(Layer):
         return _act_mixin_forward(self, x, training)
 
     def backward(self, dy, preactivation=False):
-        return dy if preactivation else self.act.grad(self._u, self._y, dy)
+        return dy if preactivation else self.act.backward(dy, self._u, self._y)
 
     def arithmetic(self):
         return "0 (elementwise)"
@@ -762,7 +742,7 @@ class Subsampling(Layer):
     def backward(self, dy, preactivation=False):
         from .sampling import subsample_backward
 
-        du = dy if preactivation else self.act.grad(self._u, self._y, dy)
+        du = dy if preactivation else self.act.backward(dy, self._u, self._y)
         duc = np.ascontiguousarray(np.transpose(du, (0, 3, 1, 2)))
         dxc, dbeta, db = subsample_backward(duc, self._xc, self.weights[0], self.pool_size)
         self.grads[0], self.grads[1] = np.asarray(dbeta), np.asarray(db)
@@ -780,6 +760,106 @@ class Subsampling(Layer):
 
     def get_config(self):
         return dict(name=self.name, pool_size=self.pool_size, activation=self.activation)
+
+
+class Dropout(Layer):
+    """Keras's ``Dropout(rate)``: the identity at inference (``predict``); in training, each
+    entry is kept with probability ``1 − rate`` and scaled by ``1/(1 − rate)`` (inverted
+    dropout), so the expected output equals the input. Shape unchanged; no weights.
+
+    Inputs: rate in [0, 1); seed (int or None) for the training masks.
+    """
+
+    keras_name = "dropout"
+
+    def __init__(self, rate, seed=None, input_shape=None, name=None):
+        super().__init__(name, input_shape)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.integer, np.floating)):
+            raise TypeError(f"rate must be a number in [0, 1); got {type(rate).__name__} {rate!r}")
+        if not 0 <= float(rate) < 1:
+            raise ValueError(f"rate must lie in [0, 1); got {rate!r}")
+        self.rate = float(rate)
+        self.seed = seed
+        self._rng = np.random.default_rng(seed)
+
+    def _build(self, input_shape, rng, dtype):
+        return tuple(input_shape)
+
+    def forward(self, x, training=False):
+        if not training or self.rate == 0:
+            self._mask = None
+            return x
+        keep = 1.0 - self.rate
+        self._mask = (self._rng.random(x.shape) < keep).astype(x.dtype) / keep
+        return x * self._mask
+
+    def backward(self, dy, preactivation=False):
+        return dy if self._mask is None else dy * self._mask
+
+    def arithmetic(self):
+        return "0 (identity at inference)"
+
+    def get_config(self):
+        return dict(name=self.name, rate=self.rate)
+
+
+class ZeroPadding2D(Layer):
+    """Keras's ``ZeroPadding2D(padding)``: add zero rows and columns around each map, channels
+    last, ``(N, H, W, C) -> (N, top + H + bottom, left + W + right, C)``. No weights.
+
+    Inputs: padding — an int ``p`` (``p`` on every side), a pair ``(ph, pw)`` (``ph`` rows on
+    top and bottom, ``pw`` columns left and right) or ``((top, bottom), (left, right))``.
+    """
+
+    keras_name = "zero_padding2d"
+
+    def __init__(self, padding=(1, 1), input_shape=None, data_format=None, name=None):
+        super().__init__(name, input_shape)
+        _check_data_format(data_format)
+
+        def _nonneg(v):
+            return isinstance(v, (Integral, np.integer)) and not isinstance(v, bool) and v >= 0
+
+        p = padding
+        if _nonneg(p):
+            pads = (int(p),) * 4
+        elif (isinstance(p, (tuple, list)) and len(p) == 2 and all(_nonneg(v) for v in p)):
+            pads = (int(p[0]), int(p[0]), int(p[1]), int(p[1]))
+        elif (isinstance(p, (tuple, list)) and len(p) == 2
+              and all(isinstance(q, (tuple, list)) and len(q) == 2 and all(_nonneg(v) for v in q)
+                      for q in p)):
+            pads = (int(p[0][0]), int(p[0][1]), int(p[1][0]), int(p[1][1]))
+        else:
+            raise ValueError(f"padding must be an int >= 0, a pair (ph, pw) or "
+                             f"((top, bottom), (left, right)); got {padding!r}")
+        self.pads = pads
+
+    def _build(self, input_shape, rng, dtype):
+        if len(input_shape) != 3:
+            raise ValueError(f"input_shape: ZeroPadding2D expects (rows, cols, channels); got "
+                             f"{input_shape!r}")
+        H, W, C = input_shape
+        t, b, l, r = self.pads
+        return (H + t + b, W + l + r, C)
+
+    def forward(self, x, training=False):
+        t, b, l, r = self.pads
+        return np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)))
+
+    def backward(self, dy, preactivation=False):
+        t, b, l, r = self.pads
+        return dy[:, t:dy.shape[1] - b, l:dy.shape[2] - r, :]
+
+    def arithmetic(self):
+        return "0 (zero padding)"
+
+    def rf_params(self):
+        t, _, l, _ = self.pads
+        return ((1, 1, t), (1, 1, l))
+
+    def get_config(self):
+        t, b, l, r = self.pads
+        return dict(name=self.name, padding=((t, b), (l, r)))
 
 
 # Keras aliases

@@ -80,3 +80,42 @@ def test_get_activation_names():
         get_activation("swish")
     with pytest.raises(TypeError, match="activation must be a name"):
         get_activation(3)
+
+
+# ---------------------------------------------------------------- the one registry, one convention
+@pytest.mark.parametrize("name", ELEMENTWISE + ["softmax", "thresholded_relu", "trelu:0.25"])
+def test_backward_with_output_equals_backward_without(rng, name):
+    act = get_activation(name)
+    x = rng.uniform(-3, 3, size=(2, 5))
+    x[np.abs(x - 1.0) < 1e-3] = 0.5       # off thresholded_relu's kink
+    x[np.abs(x - 0.25) < 1e-3] = 0.5      # off trelu's kink
+    dy = rng.normal(size=x.shape)
+    num = numerical_gradient_array(act.f, x, dy)
+    assert rel_error(act.backward(dy, x), num) < 1e-7
+    assert rel_error(act.backward(dy, x, act(x)), num) < 1e-7
+
+
+def test_threshold_activations_hand_worked():
+    from cnnlab.activations import thresholded_relu, trelu, trelu_grad
+
+    x = np.array([-1.0, 0.5, 1.0, 2.0])
+    np.testing.assert_array_equal(thresholded_relu(x), [0, 0, 0, 2])       # Keras: x > theta
+    np.testing.assert_array_equal(thresholded_relu(x, theta=0.0), [0, 0.5, 1, 2])
+    np.testing.assert_allclose(trelu(x, 0.5), [0, 0, 1, 3])                 # (x - 0.5)/0.5
+    np.testing.assert_allclose(trelu_grad(x, 0.5), [0, 2, 2, 2])
+    np.testing.assert_array_equal(trelu(x, 0.0), relu(x))                   # phi = 0 is ReLU
+    with pytest.raises(ValueError, match=r"phi must lie in \[0.0, 1.0\); got 1.0"):
+        trelu(x, 1.0)
+    with pytest.raises(TypeError, match=r"theta must be a real number; got 'a'"):
+        thresholded_relu(x, "a")
+    with pytest.raises(ValueError, match=r"'trelu:' must be followed by a number"):
+        get_activation("trelu:high")
+
+
+def test_layers_use_the_registry():
+    from cnnlab import layers
+
+    assert layers.ACTIVATIONS is ACTIVATIONS
+    assert layers.Dense(2, activation="tanh").act is ACTIVATIONS["tanh"]
+    assert layers.Activation("relu").act is ACTIVATIONS["relu"]
+    assert ACTIVATIONS["relu"].latex("u") == r"\operatorname{ReLU}\!\left(u\right)"
