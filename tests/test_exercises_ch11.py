@@ -3,20 +3,21 @@ import numpy as np
 import pytest
 from scipy.signal import correlate2d
 
+from selfcheck_helpers import fails, passes, said  # noqa: F401
 from cnnlab.exercises import ch11
 
 
 def test_ex1_trelu_by_hand(capsys):
-    assert ch11.check_ex1([0, 0, 0, 0.2, 0.8, 1.0])  # worked by hand: (0.6-0.5)/0.5 = 0.2, ...
+    assert passes(ch11.check_ex1, [0, 0, 0, 0.2, 0.8, 1.0])  # worked by hand: (0.6-0.5)/0.5 = 0.2, ...
     assert "✓" in capsys.readouterr().out
-    assert not ch11.check_ex1([0, 0, 0, 0.1, 0.4, 0.5])
+    assert fails(ch11.check_ex1, [0, 0, 0, 0.1, 0.4, 0.5])
     assert "divide by 1 − φ" in capsys.readouterr().out
-    assert not ch11.check_ex1([0, 0, 0.5, 0.6, 0.9, 1.0])
+    assert fails(ch11.check_ex1, [0, 0, 0.5, 0.6, 0.9, 1.0])
     assert "shifts" in capsys.readouterr().out
-    assert not ch11.check_ex1([0, 0.2, 0.5, 0.6, 0.9, 1.0])
+    assert fails(ch11.check_ex1, [0, 0.2, 0.5, 0.6, 0.9, 1.0])
     assert "plain ReLU" in capsys.readouterr().out
-    assert not ch11.check_ex1([1, 2])
-    assert "give 6 numbers" in capsys.readouterr().out
+    assert fails(ch11.check_ex1, [1, 2])
+    assert "give six numbers" in capsys.readouterr().out
 
 
 def test_ex2_inverted_logits_match_a_real_affine_map(capsys):
@@ -26,13 +27,13 @@ def test_ex2_inverted_logits_match_a_real_affine_map(capsys):
     F = lambda v: A @ v + c  # noqa: E731
     np.testing.assert_allclose(F(1 - x), F(np.ones(16)) + F(np.zeros(16)) - F(x))
     right = ch11.EX2_F0 + ch11.EX2_F1 - ch11.EX2_Z
-    assert ch11.check_ex2(right)
+    assert passes(ch11.check_ex2, right)
     assert "✓" in capsys.readouterr().out
-    assert not ch11.check_ex2(-ch11.EX2_Z)
+    assert fails(ch11.check_ex2, -ch11.EX2_Z)
     assert "1 − x" in capsys.readouterr().out
-    assert not ch11.check_ex2(ch11.EX2_F1 - ch11.EX2_Z)
+    assert fails(ch11.check_ex2, ch11.EX2_F1 - ch11.EX2_Z)
     assert "dropped the bias" in capsys.readouterr().out
-    assert not ch11.check_ex2("ten numbers")
+    assert fails(ch11.check_ex2, "ten numbers")
 
 
 def test_ex3_receptive_field_against_a_probe(capsys):
@@ -62,17 +63,17 @@ def test_ex3_receptive_field_against_a_probe(capsys):
         m = m[:h * 2, :h * 2].reshape(h, 2, h, 2).sum(axis=(1, 3))
         hits1.append(m[0, 0] > 0)
     assert sum(hits1) == 16
-    assert ch11.check_ex3(16, 14)
+    assert passes(ch11.check_ex3, 16, 14)
     assert "✓" in capsys.readouterr().out
-    assert not ch11.check_ex3(14, 14)
+    assert fails(ch11.check_ex3, 14, 14)
     assert "C3's receptive field" in capsys.readouterr().out
-    assert not ch11.check_ex3(11, 14)
+    assert fails(ch11.check_ex3, 11, 14)
     assert "forgets the jumps" in capsys.readouterr().out
-    assert not ch11.check_ex3(16, 15)
+    assert fails(ch11.check_ex3, 16, 15)
     assert "stride 2" in capsys.readouterr().out
-    assert not ch11.check_ex3(16, 13)
-    assert "k + 2 = 16" in capsys.readouterr().out
-    assert not ch11.check_ex3("a", 1)
+    assert fails(ch11.check_ex3, 16, 13)
+    assert "solve for k" in capsys.readouterr().out
+    assert fails(ch11.check_ex3, "a", 1)
 
 
 def test_ex4_only_argmax_k_can_be_right_on_both(capsys):
@@ -88,9 +89,9 @@ def test_ex4_only_argmax_k_can_be_right_on_both(capsys):
     assert both <= {int(np.argmax(K))}  # never any other class
     z = K / 2  # then F(1 - x) = K - z = z: both read as argmax K, so it does happen
     assert np.argmax(z) == np.argmax(K - z) == np.argmax(K)
-    assert ch11.check_ex4(int(np.argmax(K)))
+    assert passes(ch11.check_ex4, int(np.argmax(K)))
     assert "✓" in capsys.readouterr().out
-    assert not ch11.check_ex4(int(np.argmin(K)))
+    assert fails(ch11.check_ex4, int(np.argmin(K)))
     assert "argmin" in capsys.readouterr().out
-    assert not ch11.check_ex4(0)
-    assert not ch11.check_ex4("three")
+    assert fails(ch11.check_ex4, 0)
+    assert fails(ch11.check_ex4, "three")
