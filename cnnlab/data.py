@@ -172,7 +172,7 @@ def read_idx(path):
     """Read an IDX file (optionally gzipped) into a NumPy array of its stored shape and type
     (converted to native byte order).
 
-    Raises ``FileNotFoundError`` (and other ``OSError``\ s) for a file that cannot be read and
+    Raises ``FileNotFoundError`` (or another ``OSError``) for a file that cannot be read and
     :class:`IDXFormatError` (an ``OSError``) for one that is not a whole IDX file; each message
     names the path."""
     path = _check_path(path)
