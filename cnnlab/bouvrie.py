@@ -31,7 +31,7 @@ import numpy as np
 from cnnlab._validate import as_array, check_ndim, check_shape, shape_str
 
 __all__ = [
-    "lenet_c3_table", "full_table", "check_table",
+    "lenet_c3_table", "full_table", "check_table", "input_index", "kernel_index",
     "dense_forward", "dense_backward",
     "conv_layer_forward", "conv_residual", "bias_grad", "kernel_grad", "kernel_grad_sum",
     "kernel_grads", "subsampling_forward", "subsampling_residual",
@@ -42,11 +42,29 @@ __all__ = [
 
 _CONVENTIONS = ("matlab", "xcorr")
 
-# LeCun et al. (1998), Table I: which S2 maps (rows, 0..5) feed which C3 maps (columns, 0..15).
-_C3 = {0: (0, 1, 2), 1: (1, 2, 3), 2: (2, 3, 4), 3: (3, 4, 5), 4: (0, 4, 5), 5: (0, 1, 5),
-       6: (0, 1, 2, 3), 7: (1, 2, 3, 4), 8: (2, 3, 4, 5), 9: (0, 3, 4, 5), 10: (0, 1, 4, 5),
-       11: (0, 1, 2, 5), 12: (0, 1, 3, 4), 13: (1, 2, 4, 5), 14: (0, 2, 3, 5),
-       15: (0, 1, 2, 3, 4, 5)}
+
+def input_index(u, p, kh, convention="matlab"):
+    """The input row (or column) that kernel entry ``p`` multiplies at output row ``u``.
+
+    The one place of the flip rule.  A 'valid' layer computes
+    ``u_j[u] = Σ_p k[p] · x[input_index(u, p, kh)]`` with
+
+    - ``convention="matlab"`` (MATLAB's flipping ``conv2``, Bouvrie's): ``u + kh − 1 − p``;
+    - ``convention="xcorr"`` (cross-correlation ``⋆``, as frameworks): ``u + p``.
+
+    Inputs: u (>= 0), p (0 <= p < kh), kh the kernel length; 0-based ints or integer arrays.
+    Returns the 0-based input index.
+    """
+    _check_convention(convention)
+    return u + kh - 1 - p if convention == "matlab" else u + p
+
+
+def kernel_index(u, r, kh, convention="matlab"):
+    """The inverse of :func:`input_index`: which kernel entry links input ``r`` to output ``u``
+    (``u + kh − 1 − r`` for 'matlab', ``r − u`` for 'xcorr'); outside ``0..kh−1`` there is no
+    link.  0-based ints or integer arrays."""
+    _check_convention(convention)
+    return u + kh - 1 - r if convention == "matlab" else r - u
 
 
 def _conv2(a, b, shape):
@@ -71,12 +89,12 @@ def lenet_c3_table():
     """LeNet-5's S2 -> C3 connection table (LeCun et al. 1998, Table I).
 
     Returns a boolean array of shape ``(6, 16)``: entry ``[i, j]`` is true when S2 map ``i`` feeds
-    C3 map ``j`` (0-based).  60 connections in all.
+    C3 map ``j`` (0-based).  60 connections in all.  The table itself lives once, in
+    :data:`cnnlab.models.C3_TABLE`; this is its boolean view in Bouvrie's ``(I, J)`` orientation.
     """
-    t = np.zeros((6, 16), dtype=bool)
-    for j, ins in _C3.items():
-        t[list(ins), j] = True
-    return t
+    from .models import C3_TABLE
+
+    return C3_TABLE.astype(bool)
 
 
 def full_table(n_in, n_out):
@@ -287,10 +305,9 @@ def kernel_grad_sum(x_prev_i, delta_j, kernel_shape, convention="matlab"):
         for q in range(kw):
             for u in range(d.shape[0]):
                 for v in range(d.shape[1]):
-                    if convention == "matlab":   # conv2: u_{uv} = sum k_{pq} x_{u+kh-1-p, v+kw-1-q}
-                        g[p, q] += d[u, v] * x[u + kh - 1 - p, v + kw - 1 - q]
-                    else:                        # ⋆:     u_{uv} = sum k_{pq} x_{u+p, v+q}
-                        g[p, q] += d[u, v] * x[u + p, v + q]
+                    # conv2: x_{u+kh-1-p, v+kw-1-q};  ⋆: x_{u+p, v+q}  (see input_index)
+                    g[p, q] += d[u, v] * x[input_index(u, p, kh, convention),
+                                           input_index(v, q, kw, convention)]
     return g
 
 
@@ -324,13 +341,7 @@ def subsampling_forward(x_prev, beta, b, n):
     Returns (J, H/n, W/n).
     """
     x_prev = _stack(x_prev, "x_prev")
-    J = x_prev.shape[0]
-    beta = as_array(beta, "beta", ndim=1)
-    b = as_array(b, "b", ndim=1)
-    check_shape(beta, "beta", (J,), "one coefficient per map")
-    check_shape(b, "b", (J,), "one bias per map")
-    d = _sampling().down(x_prev, n)
-    return beta[:, None, None] * d + b[:, None, None]
+    return _sampling().subsample(x_prev, beta, b, n)   # the one implementation, cnnlab.sampling
 
 
 def subsampling_residual(fprime_u, delta_next, k_next, table=None, convention="matlab"):
@@ -393,7 +404,8 @@ def beta_grad(delta, x_prev, n):
     x_prev = _stack(x_prev, "x_prev")
     d = _sampling().down(x_prev, n)
     check_shape(delta, "delta", d.shape, f"down(x_prev, {n})")
-    return (delta * d).sum(axis=(1, 2))
+    # the one implementation: cnnlab.sampling.subsample_backward (beta only scales dx)
+    return _sampling().subsample_backward(delta, x_prev, np.ones(x_prev.shape[0]), n)[1]
 
 
 # --------------------------------------------------------------------------------------------

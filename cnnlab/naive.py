@@ -13,8 +13,10 @@ import numpy as np
 
 from ._validate import as_array, check_shape, positive_int_pair, shape_str
 from .conv import _geometry
+from .pool import pool_geometry
 
-__all__ = ["conv2d_naive", "conv2d_backward_naive", "maxpool2d_naive", "maxpool2d_backward_naive"]
+__all__ = ["conv2d_naive", "conv2d_backward_naive", "maxpool2d_naive", "maxpool2d_backward_naive",
+           "avgpool2d_naive", "avgpool2d_backward_naive"]
 
 
 def _batch(x, name="x"):
@@ -106,12 +108,7 @@ def conv2d_backward_naive(dy, x, w, stride=1, padding=0):
 
 
 def _pool_geometry(shape, size, stride):
-    kh, kw = positive_int_pair(size, "size")
-    sh, sw = positive_int_pair(stride if stride is not None else (kh, kw), "stride")
-    H, W = shape[-2:]
-    if kh > H or kw > W:
-        raise ValueError(f"pool window (kh, kw) = ({kh}, {kw}) is larger than the input's last two axes ({H}, {W})")
-    return (kh, kw), (sh, sw), ((H - kh) // sh + 1, (W - kw) // sw + 1)
+    return pool_geometry(shape, size, stride)   # one output-size rule: cnnlab.pool / shapes
 
 
 def maxpool2d_naive(x, size=2, stride=None):
@@ -162,4 +159,44 @@ def maxpool2d_backward_naive(dy, x, size=2, stride=None):
                         if arg is None or v > best:  # strict '>' keeps the first maximum
                             best, arg = v, (i * sh + p, j * sw + q)
                 dx[idx + arg] += dy[idx + (i, j)]
+    return dx
+
+
+def avgpool2d_naive(x, size=2, stride=None):
+    """Average pooling over the last two axes, with explicit loops.
+
+    ``y[..., i, j] = (1/(kh·kw)) Σ_{p < kh} Σ_{q < kw} x[..., i·sh + p, j·sw + q]``; output
+    (..., Ho, Wo) with ``Ho = ⌊(H − kh)/sh⌋ + 1``.  The loop twin of :func:`cnnlab.pool.avgpool2d`.
+    """
+    x = as_array(x, "x")
+    (kh, kw), (sh, sw), (Ho, Wo) = _pool_geometry(x.shape, size, stride)
+    lead = x.shape[:-2]
+    y = np.zeros(lead + (Ho, Wo), dtype=x.dtype)
+    for idx in np.ndindex(*lead):
+        for i in range(Ho):
+            for j in range(Wo):
+                total = 0.0
+                for p in range(kh):
+                    for q in range(kw):
+                        total += x[idx + (i * sh + p, j * sw + q)]
+                y[idx + (i, j)] = total / (kh * kw)
+    return y
+
+
+def avgpool2d_backward_naive(dy, x, size=2, stride=None):
+    """Backward pass of average pooling, with explicit loops: each ``dy[..., i, j]`` is shared
+    equally, ``dy/(kh·kw)``, by the pixels of its window; overlaps add up.  Returns ``dx``
+    shaped like ``x``; the loop twin of :func:`cnnlab.pool.avgpool2d_backward`."""
+    x = as_array(x, "x")
+    dy = as_array(dy, "dy")
+    (kh, kw), (sh, sw), (Ho, Wo) = _pool_geometry(x.shape, size, stride)
+    lead = x.shape[:-2]
+    check_shape(dy, "dy", lead + (Ho, Wo))
+    dx = np.zeros(x.shape, dtype=np.result_type(x, dy))
+    for idx in np.ndindex(*lead):
+        for i in range(Ho):
+            for j in range(Wo):
+                for p in range(kh):
+                    for q in range(kw):
+                        dx[idx + (i * sh + p, j * sw + q)] += dy[idx + (i, j)] / (kh * kw)
     return dx

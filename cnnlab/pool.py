@@ -18,22 +18,36 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ._validate import as_array, check_shape, positive_int_pair, shape_str
+from .shapes import padded_output_size
 
-__all__ = ["maxpool2d", "maxpool2d_backward", "avgpool2d", "avgpool2d_backward", "pool_output_shape"]
+__all__ = ["maxpool2d", "maxpool2d_backward", "avgpool2d", "avgpool2d_backward", "pool_output_shape",
+           "pool_geometry"]
 
 
-def _geometry(x, size, stride):
-    if x.ndim < 2:
-        raise ValueError(f"x must have at least 2 dimensions (..., H, W); got shape {shape_str(x.shape)}")
+def pool_geometry(x_shape, size=2, stride=None):
+    """Window, stride and output size of a pooling over the last two axes of ``x_shape``.
+
+    Inputs: x_shape (..., H, W) with at least 2 entries; size int or (kh, kw); stride int or
+    (sh, sw), default ``size``.  Returns ``((kh, kw), (sh, sw), (Ho, Wo))`` with
+    ``Ho = ⌊(H − kh)/sh⌋ + 1`` from :func:`cnnlab.shapes.padded_output_size`.  Shared by the loop
+    twins in :mod:`cnnlab.naive` and the widgets.
+    """
+    x_shape = tuple(x_shape)
+    if len(x_shape) < 2:
+        raise ValueError(f"x must have at least 2 dimensions (..., H, W); got shape {shape_str(x_shape)}")
     kh, kw = positive_int_pair(size, "size")
     sh, sw = positive_int_pair(stride if stride is not None else (kh, kw), "stride")
-    H, W = x.shape[-2:]
+    H, W = x_shape[-2:]
     if kh > H or kw > W:
         raise ValueError(
             f"pool window size (kh, kw) = ({kh}, {kw}) is larger than the input's spatial size "
-            f"(H, W) = ({H}, {W}) (x shape {shape_str(x.shape)})"
+            f"(H, W) = ({H}, {W}) (x shape {shape_str(x_shape)})"
         )
-    return (kh, kw), (sh, sw), ((H - kh) // sh + 1, (W - kw) // sw + 1)
+    return (kh, kw), (sh, sw), (padded_output_size(H, kh, sh), padded_output_size(W, kw, sw))
+
+
+def _geometry(x, size, stride):
+    return pool_geometry(x.shape, size, stride)
 
 
 def pool_output_shape(x_shape, size=2, stride=None):

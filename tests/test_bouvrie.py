@@ -349,3 +349,53 @@ def test_bad_arguments_raise_named_errors():
         bv.subsampling_residual(np.ones((2, 4, 4)), np.ones((3, 3, 3)), np.ones((3, 2, 2, 2)))
     with pytest.raises(TypeError, match="x_prev"):
         bv.conv_layer_forward(np.array([["a"]]), np.zeros((1, 1, 1, 1)), np.zeros(1))
+
+
+# LeCun, Bottou, Bengio and Haffner (1998), Table I, transcribed as printed there (rows: S2 maps
+# 0..5, columns: C3 maps 0..15, X = connected).  The paper is not stored in this repository;
+# the transcription is checked against the 60 connections and 156/1516 counts of test_lenet.py.
+_TABLE_I = """
+X...XXX..XXXX.XX
+XX...XXX..XXXX.X
+XXX...XXX..X.XXX
+.XXX..XXXX..X.XX
+..XXX..XXXX.XX.X
+...XXX..XXXX.XXX
+"""
+
+
+def test_c3_table_lives_once_and_is_lecun_table_one():
+    from cnnlab.models import C3_TABLE
+
+    grid = np.array([[ch == "X" for ch in row] for row in _TABLE_I.split()])
+    assert grid.shape == (6, 16) and grid.sum() == 60
+    np.testing.assert_array_equal(C3_TABLE.astype(bool), grid)
+    np.testing.assert_array_equal(bv.lenet_c3_table(), grid)
+
+
+def test_flip_rule_against_scipy_convolution():
+    from scipy import signal
+
+    rng = np.random.default_rng(4)
+    x, k = rng.normal(size=(5, 6)), rng.normal(size=(3, 2))
+    kh, kw = k.shape
+    for convention, ref in (("matlab", signal.convolve2d(x, k, "valid")),
+                            ("xcorr", signal.correlate2d(x, k, "valid"))):
+        y = np.zeros(ref.shape)
+        for u, v, p, q in np.ndindex(*ref.shape, kh, kw):
+            y[u, v] += k[p, q] * x[bv.input_index(u, p, kh, convention), bv.input_index(v, q, kw, convention)]
+        np.testing.assert_allclose(y, ref, atol=1e-12)
+        # kernel_index inverts input_index
+        u, p = 2, 1
+        assert bv.kernel_index(u, bv.input_index(u, p, kh, convention), kh, convention) == p
+    assert bv.input_index(0, 0, 2) == 1 and bv.input_index(0, 0, 2, "xcorr") == 0   # by hand
+    with pytest.raises(ValueError, match="convention must be"):
+        bv.input_index(0, 0, 2, "flip")
+
+
+def test_subsampling_helpers_are_the_core(rng):
+    from cnnlab.sampling import subsample, subsample_backward
+
+    x, beta, b, d = rng.normal(size=(3, 4, 6)), rng.normal(size=3), rng.normal(size=3), rng.normal(size=(3, 2, 3))
+    np.testing.assert_allclose(bv.subsampling_forward(x, beta, b, 2), subsample(x, beta, b, 2))
+    np.testing.assert_allclose(bv.beta_grad(d, x, 2), subsample_backward(d, x, beta, 2)[1])

@@ -1,11 +1,14 @@
 """cnnlab.pool: hand-worked examples, finite differences, the tie rule, the explicit loops."""
 import numpy as np
 import pytest
-from hypothesis import given
+from fd import fd_grad
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from cnnlab.gradcheck import numerical_gradient_array, rel_error
-from cnnlab.naive import maxpool2d_backward_naive, maxpool2d_naive
+from cnnlab.gradcheck import rel_error
+from cnnlab.naive import (
+    avgpool2d_backward_naive, avgpool2d_naive, maxpool2d_backward_naive, maxpool2d_naive,
+)
 from cnnlab.pool import avgpool2d, avgpool2d_backward, maxpool2d, maxpool2d_backward, pool_output_shape
 
 
@@ -67,9 +70,8 @@ def test_leading_axes_and_float32(rng):
     x = rng.normal(size=(2, 3, 6, 4)).astype(np.float32)
     y = maxpool2d(x, 2)
     assert y.shape == (2, 3, 3, 2) and y.dtype == np.float32
-    for n in range(2):
-        for c in range(3):
-            np.testing.assert_array_equal(y[n, c], maxpool2d(x[n, c], 2))
+    for n, c in np.ndindex(2, 3):
+        np.testing.assert_array_equal(y[n, c], maxpool2d(x[n, c], 2))
     assert avgpool2d(x, (2, 1)).shape == (2, 3, 3, 4)
     assert maxpool2d_backward(np.ones_like(y), x, 2).dtype == np.float32
 
@@ -85,16 +87,15 @@ def _no_ties(rng, shape):
     seed=st.integers(0, 2**16),
 )
 def test_pool_backward_matches_finite_differences(h, w, kh, kw, stride, seed):
-    if kh > h or kw > w:
-        return
+    assume(kh <= h and kw <= w)
     rng = np.random.default_rng(seed)
     x = _no_ties(rng, (2, h, w))
     y = maxpool2d(x, (kh, kw), stride)
     dy = rng.normal(size=y.shape)
     # values differ by >= 0.1, so a step of 1e-4 never changes which element is the maximum
-    num = numerical_gradient_array(lambda z: maxpool2d(z, (kh, kw), stride), x, dy, h=1e-4)
+    num = fd_grad(lambda: np.sum(dy * maxpool2d(x, (kh, kw), stride)), x, h=1e-4)
     assert rel_error(maxpool2d_backward(dy, x, (kh, kw), stride), num) < 1e-8
-    num = numerical_gradient_array(lambda z: avgpool2d(z, (kh, kw), stride), x, dy, h=1e-4)
+    num = fd_grad(lambda: np.sum(dy * avgpool2d(x, (kh, kw), stride)), x, h=1e-4)
     assert rel_error(avgpool2d_backward(dy, x, (kh, kw), stride), num) < 1e-8
 
 
@@ -105,3 +106,16 @@ def test_naive_equals_vectorised(rng, size, stride):
     np.testing.assert_array_equal(maxpool2d_naive(x, size, stride), y)
     dy = rng.normal(size=y.shape)
     np.testing.assert_allclose(maxpool2d_backward_naive(dy, x, size, stride), maxpool2d_backward(dy, x, size, stride))
+
+
+@given(h=st.integers(1, 7), w=st.integers(1, 7), kh=st.integers(1, 3), kw=st.integers(1, 3),
+       stride=st.one_of(st.none(), st.integers(1, 3)), seed=st.integers(0, 2**16))
+def test_avgpool_equals_its_loop_twin(h, w, kh, kw, stride, seed):
+    assume(kh <= h and kw <= w)
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(2, h, w))
+    y = avgpool2d(x, (kh, kw), stride)
+    np.testing.assert_allclose(y, avgpool2d_naive(x, (kh, kw), stride), atol=1e-12)
+    dy = rng.normal(size=y.shape)
+    np.testing.assert_allclose(avgpool2d_backward(dy, x, (kh, kw), stride),
+                               avgpool2d_backward_naive(dy, x, (kh, kw), stride), atol=1e-12)

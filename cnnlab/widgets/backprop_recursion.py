@@ -28,6 +28,7 @@ import numpy as np
 
 from .. import activations as _act
 from .._validate import as_array, check_shape, shape_str
+from ._common import fmt
 from ._common import png as _png
 
 __all__ = ["BackpropRecursion", "panel", "static_backprop_recursion", "draw_backprop_recursion",
@@ -53,8 +54,7 @@ def _is_int(v):
 
 def _fmt(v, digits=4):
     """A number as printed: at most ``digits`` decimals, trailing zeros dropped, no "-0"."""
-    s = f"{float(v):.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
+    return fmt(v, digits)
 
 
 def _fac(v, digits=4):

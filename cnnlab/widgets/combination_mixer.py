@@ -29,6 +29,7 @@ import numpy as np
 
 from .. import bouvrie as bv
 from .._validate import as_array, check_shape, shape_str
+from ._common import fmt_fixed
 from ._common import png as _png
 
 __all__ = ["CombinationMixer", "panel", "static_combination_mixer", "draw_combination_mixer",
@@ -290,8 +291,7 @@ class CombinationMixer:
 
 def _fmt(v, digits=3):
     """Round to ``digits`` decimals; a value that rounds to zero prints without a sign."""
-    s = f"{float(v):.{digits}f}"
-    return f"{0.0:.{digits}f}" if float(s) == 0.0 else s
+    return fmt_fixed(v, digits)
 
 
 def _vec(v, digits=3):

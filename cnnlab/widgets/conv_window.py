@@ -28,8 +28,10 @@ output size is ``H_out = ⌊(H + pt + pb − kh)/sh⌋ + 1`` (likewise for the w
 import numpy as np
 
 from .._validate import as_array, positive_int_pair, shape_str
-from ..conv import resolve_padding
+from ..conv import conv2d
+from ..shapes import padded_output_size, resolve_padding
 from ._common import png as _png
+from ._common import fmt as _fmt
 
 __all__ = ["ConvWindow", "panel", "static_conv_window", "static_modes", "draw_conv_window", "DEFAULT_X", "DEFAULT_K"]
 
@@ -45,12 +47,6 @@ DEFAULT_K = np.array([[1, 0, -1],
                       [1, 0, 0]], dtype=float)
 
 
-def _fmt(v):
-    """Short, stable number format: integers without decimals, others with up to 2."""
-    v = float(v)
-    if v == int(v) and abs(v) < 1e12:
-        return str(int(v))
-    return f"{v:.2f}".rstrip("0").rstrip(".")
 
 
 class ConvWindow:
@@ -83,7 +79,7 @@ class ConvWindow:
     # -- configuration ------------------------------------------------------------------------
     def _configure(self, padding, stride):
         stride = positive_int_pair(stride, "stride")
-        pads = resolve_padding(padding, self.k.shape, stride)
+        pads = resolve_padding(padding, self.k.shape, stride, input_size=self.x.shape)
         pt, pb, pl, pr = pads
         H, W = self.x.shape
         kh, kw = self.k.shape
@@ -94,7 +90,8 @@ class ConvWindow:
             )
         self._padding, self._stride, self.pads = padding, stride, pads
         self.padded = np.pad(self.x, ((pt, pb), (pl, pr)))
-        self.out_shape = ((H + pt + pb - kh) // stride[0] + 1, (W + pl + pr - kw) // stride[1] + 1)
+        self.out_shape = (padded_output_size(H, kh, stride[0], pt, pb),
+                          padded_output_size(W, kw, stride[1], pl, pr))
         self.row = min(self.row, self.out_shape[0] - 1)
         self.col = min(self.col, self.out_shape[1] - 1)
 
@@ -173,9 +170,9 @@ class ConvWindow:
         return float(self.products(row, col).sum())
 
     def output(self):
-        """The whole output, shape ``out_shape``."""
-        Ho, Wo = self.out_shape
-        return np.array([[self.value(i, j) for j in range(Wo)] for i in range(Ho)])
+        """The whole output, shape ``out_shape``: :func:`cnnlab.conv2d` of the padded input with
+        the kernel used (``k`` for ⋆, ``rot180(k)`` for *)."""
+        return conv2d(self.padded[None], self.kernel_used[None, None], stride=self._stride)[0]
 
     def output_so_far(self):
         """The output with the positions not yet reached (after ``index``) set to NaN."""

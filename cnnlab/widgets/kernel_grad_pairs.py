@@ -24,7 +24,9 @@ from numbers import Integral
 import numpy as np
 
 from .._validate import as_array, shape_str
+from ..bouvrie import input_index, kernel_grad
 from ._common import png as _png
+from ._common import fmt as _fmt
 
 __all__ = ["KernelGradPairs", "panel", "static_kernel_grad_pairs", "draw_kernel_grad_pairs",
            "DEFAULT_X", "DEFAULT_DELTA", "CONVENTIONS"]
@@ -82,9 +84,8 @@ class KernelGradPairs:
         p = self.p if p is None else p
         q = self.q if q is None else q
         kh, kw = self.kernel_shape
-        if self.convention == "matlab":
-            return u + kh - p, v + kw - q
-        return u + p - 1, v + q - 1
+        # the flip rule lives once, in cnnlab.bouvrie.input_index (0-based kernel entries)
+        return (input_index(u, p - 1, kh, self.convention), input_index(v, q - 1, kw, self.convention))
 
     def pairs(self, p=None, q=None):
         """The products that make up dE/dk_pq: a list of dicts with 1-based ``residual`` (u, v),
@@ -104,9 +105,9 @@ class KernelGradPairs:
         return float(sum(t["product"] for t in self.pairs(p, q)))
 
     def gradient_all(self):
-        """The whole kernel gradient, shape (kh, kw), entry [p-1, q-1] = :meth:`gradient` (p, q)."""
-        kh, kw = self.kernel_shape
-        return np.array([[self.gradient(p, q) for q in range(1, kw + 1)] for p in range(1, kh + 1)])
+        """The whole kernel gradient, shape (kh, kw), entry [p-1, q-1] = dE/dk_pq, from the core:
+        :func:`cnnlab.bouvrie.kernel_grad` (Bouvrie's rot180/conv2 formula)."""
+        return kernel_grad(self.x, self.delta, self.convention)
 
     def used_mask(self):
         """Boolean (H, W): the input cells that pair with a residual for the selected weight."""
@@ -121,11 +122,6 @@ class KernelGradPairs:
         return f"∂E/∂k{self.p}{self.q} = {terms} = {_fmt(self.gradient())}"
 
 
-def _fmt(v):
-    v = float(v)
-    if abs(v - round(v)) < 1e-9:
-        return str(int(round(v)))
-    return f"{v:.2f}".rstrip("0").rstrip(".")
 
 
 def _paren(v):

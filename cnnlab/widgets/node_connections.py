@@ -21,6 +21,9 @@ labels change again; :class:`NodeConnections` computes all of these.
 from numbers import Integral
 
 import numpy as np
+
+from ..bouvrie import kernel_index
+from ..shapes import conv_output_size
 from ._common import png as _png
 
 __all__ = ["NodeConnections", "panel", "static_node_connections", "draw_node_connections",
@@ -57,7 +60,7 @@ class NodeConnections:
         (H, W), (kh, kw) = self.in_shape, self.kernel_shape
         if kh > H or kw > W:
             raise ValueError(f"kernel_shape {self.kernel_shape} must fit inside in_shape {self.in_shape}")
-        self.out_shape = (H - kh + 1, W - kw + 1)
+        self.out_shape = (conv_output_size(H, kh), conv_output_size(W, kw))
         self.set_numbering(numbering)
         self.set_convention(convention)
         self.select(node)
@@ -103,10 +106,9 @@ class NodeConnections:
         out = []
         for a in range(Ho):
             for b in range(Wo):
-                p, q = r - a, s - b                      # offset inside the window (as applied)
+                # which kernel entry links input (r, s) to output (a, b): cnnlab.bouvrie's flip rule
+                p, q = kernel_index(a, r, kh, self.convention), kernel_index(b, s, kw, self.convention)
                 if 0 <= p < kh and 0 <= q < kw:
-                    if self.convention == "matlab":      # conv2 flips: applied[p,q] = k[kh-1-p, kw-1-q]
-                        p, q = kh - 1 - p, kw - 1 - q
                     out.append((f"k{p + 1}{q + 1}", self.label(a, b, self.out_shape)))
         return sorted(out, key=lambda t: t[1])
 

@@ -20,7 +20,7 @@ from numbers import Integral
 
 import numpy as np
 
-from ..conv import conv_output_size
+from ..shapes import conv_output_size
 from ._common import png as _png
 
 __all__ = ["OutputSize", "panel", "static_output_size", "draw_coverage"]

@@ -30,6 +30,9 @@ from numbers import Integral, Real
 import numpy as np
 
 from .._validate import as_array, shape_str
+from ..pool import avgpool2d, avgpool2d_backward, maxpool2d, maxpool2d_backward, pool_geometry
+from ..sampling import down, up
+from ._common import fmt as _fmt
 from ._common import png as _png
 
 __all__ = ["PoolRoutes", "KINDS", "panel", "static_pool_routes", "draw_pool_routes", "DEFAULT_X", "DEFAULT_DY"]
@@ -44,13 +47,6 @@ DEFAULT_X = np.array([[1, 3, 2, 0],
 #: default upstream gradient δ = ∂E/∂y for a 2×2 output
 DEFAULT_DY = np.array([[1, -2],
                        [3, 4]], dtype=float)
-
-
-def _fmt(v):
-    v = float(v)
-    if abs(v - round(v)) < 1e-9:
-        return str(int(round(v)))
-    return f"{v:.2f}".rstrip("0").rstrip(".")
 
 
 class PoolRoutes:
@@ -106,7 +102,7 @@ class PoolRoutes:
         if kind == "up":
             self.out_shape = (H * size, W * size)
         else:
-            self.out_shape = ((H - size) // stride + 1, (W - size) // stride + 1)
+            self.out_shape = pool_geometry(self.x.shape, size, stride)[2]
         self.row = min(self.row, self.out_shape[0] - 1)
         self.col = min(self.col, self.out_shape[1] - 1)
         self._set_dy(self._dy_given)
@@ -149,47 +145,45 @@ class PoolRoutes:
         return [(row * s + a, col * s + b) for a in range(n) for b in range(n)]
 
     def local_grad(self, row=None, col=None):
-        """∂y[row, col] / ∂x, an array of x's shape: which inputs the output depends on, and how."""
-        g = np.zeros(self.x.shape)
-        cells = self.window_cells(row, col)
-        if self.kind == "max":
-            vals = [self.x[c] for c in cells]
-            g[cells[int(np.argmax(vals))]] = 1.0  # np.argmax returns the first maximum
-        else:
-            weight = {"avg": 1.0 / self.size ** 2, "down": 1.0, "subsample": self.beta, "up": 1.0}[self.kind]
-            for c in cells:
-                g[c] += weight
-        return g
+        """∂y[row, col] / ∂x, an array of x's shape: which inputs the output depends on, and how
+        (the core's backward pass applied to a one-hot upstream gradient)."""
+        row = self.row if row is None else row
+        col = self.col if col is None else col
+        onehot = np.zeros(self.out_shape)
+        onehot[row, col] = 1.0
+        return self.backward(onehot)
 
     def forward(self):
-        """The output y, shape ``out_shape``."""
-        Ho, Wo = self.out_shape
-        y = np.empty(self.out_shape)
-        for r in range(Ho):
-            for c in range(Wo):
-                vals = np.array([self.x[cell] for cell in self.window_cells(r, c)])
-                if self.kind == "max":
-                    y[r, c] = vals.max()
-                elif self.kind == "avg":
-                    y[r, c] = vals.mean()
-                elif self.kind == "down":
-                    y[r, c] = vals.sum()
-                elif self.kind == "subsample":
-                    y[r, c] = self.beta * vals.sum() + self.bias
-                else:  # up
-                    y[r, c] = vals[0]
-        return y
+        """The output y, shape ``out_shape`` — computed by the core (:mod:`cnnlab.pool`,
+        :mod:`cnnlab.sampling`)."""
+        n, s, x = self.size, self.stride, self.x
+        if self.kind == "max":
+            return maxpool2d(x, n, s)
+        if self.kind == "avg":
+            return avgpool2d(x, n, s)
+        if self.kind == "down":
+            return down(x, n)
+        if self.kind == "subsample":
+            return self.beta * down(x, n) + self.bias
+        return up(x, n)
 
     def backward(self, dy=None):
-        """∂E/∂x = Σ_{r,c} δ[r, c] · ∂y[r, c]/∂x for δ = ``dy`` (default: the stored δ)."""
+        """∂E/∂x for δ = ``dy`` (default: the stored δ), from the core's backward passes:
+        max/avg → :func:`cnnlab.pool.maxpool2d_backward` / ``avgpool2d_backward``, down → ``up(δ)``,
+        subsample → ``β·up(δ)``, up → ``down(δ)``."""
         dy = self.dy if dy is None else as_array(dy, "dy", ndim=2)
         if dy.shape != self.out_shape:
             raise ValueError(f"dy must have shape {shape_str(self.out_shape)}; got {shape_str(dy.shape)}")
-        dx = np.zeros(self.x.shape)
-        for r in range(self.out_shape[0]):
-            for c in range(self.out_shape[1]):
-                dx += dy[r, c] * self.local_grad(r, c)
-        return dx
+        n, s, x = self.size, self.stride, self.x
+        if self.kind == "max":
+            return maxpool2d_backward(dy, x, n, s)
+        if self.kind == "avg":
+            return avgpool2d_backward(dy, x, n, s)
+        if self.kind == "down":
+            return up(dy, n)
+        if self.kind == "subsample":
+            return self.beta * up(dy, n)
+        return down(dy, n)
 
     def param_grads(self, dy=None):
         """For ``"subsample"``: ``(∂E/∂β, ∂E/∂b) = (Σ δ∘down(x), Σ δ)``; None for other kinds."""
@@ -197,9 +191,7 @@ class PoolRoutes:
             return None
         dy = self.dy if dy is None else as_array(dy, "dy", ndim=2)
         n = self.size
-        H, W = self.x.shape
-        down = self.x.reshape(H // n, n, W // n, n).sum(axis=(1, 3))
-        return float((dy * down).sum()), float(dy.sum())
+        return float((dy * down(self.x, n)).sum()), float(dy.sum())
 
     def describe(self):
         """One line on the selected output: its formula and where its gradient goes."""
