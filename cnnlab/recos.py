@@ -1,6 +1,8 @@
-"""The RECOS model (REctified COrrelations on a Sphere) of Kuo (2016), in NumPy.
+"""The RECOS model (REctified COrrelations on a Sphere) of Kuo (2016), in NumPy — the mathematics only.
 
-Kuo reads a convolutional layer as follows.  Flatten an input patch to a vector
+In the RECOS model (named in the abstract of Kuo 2016, the only part of the paper we hold)
+"the converged filter weights define a set of anchor vectors".  We read a convolutional layer
+accordingly.  Flatten an input patch to a vector
 ``x ∈ R^D`` (``D = kh·kw·C``) and each filter of the layer to an *anchor vector* ``a_k ∈ R^D``.
 The filter's response is
 
@@ -10,11 +12,13 @@ so, up to the two lengths and the bias, a filter measures the *correlation* ``co
 the patch and its anchor: both live, once normalised, on the unit sphere ``S^{D-1}``.  The
 rectification ``f(u) = max(0, u)`` then keeps the positive correlations and discards the negative
 ones.  The functions here compute those quantities, the anchors of a trained layer, k-means
-centres of normalised patches, the thresholded ReLU (TReLU), a constructed example of why the
-rectification matters, a convolution layer that outputs the correlations themselves
-(:func:`cosine_correlate` and its backward pass, :class:`CosineConv2D`, anchors started at the
-data's k-means centres by :func:`init_anchors_from_data`) so that TReLU can threshold ``cos θ``,
-and the experiments of the chapter (with an on-disk cache).
+centres of normalised patches (Euclidean and spherical k-means), the thresholded ReLU (TReLU),
+a constructed example of why the rectification matters, a convolution layer that outputs the
+correlations themselves (:func:`cosine_correlate` and its backward pass, :class:`CosineConv2D`,
+anchors started at the data's k-means centres by :func:`init_anchors_from_data`) so that TReLU
+can threshold ``cos θ``, and the LeNet-shaped network of the chapter (:func:`recos_lenet`).
+The chapter's experiment runner, its cache and its verdicts live next to the book, in
+``book/experiments/recos_runs.py``.
 
 Conventions: vectors are rows (``(N, D)`` arrays); images for patch extraction are
 ``(N, H, W)`` or channels-last ``(N, H, W, C)``, as the Keras-like model uses.
@@ -30,9 +34,10 @@ __all__ = [
     "unit_vectors", "correlations", "recos_response", "relu", "trelu", "trelu_grad", "TReLU",
     "trelu_activation",
     "extract_patches", "normalized_patches", "kmeans_anchors", "anchor_vectors",
+    "spherical_kmeans", "antipodal_pairs", "mean_abs_cos_random",
     "match_anchors", "invert_gray", "pattern_vs_negative_example",
-    "cosine_correlate", "cosine_correlate_backward", "CosineConv2D", "COSINE_EPS", "COSINE_PHIS",
-    "active_fractions", "init_anchors_from_data", "cosine_sweep_verdict",
+    "cosine_correlate", "cosine_correlate_backward", "CosineConv2D", "COSINE_EPS",
+    "recos_lenet", "active_fractions", "init_anchors_from_data", "centred_logits", "inversion_identity_error",
 ]
 
 
@@ -142,7 +147,10 @@ def _check_phi(phi):
 
 
 def trelu(u, phi):
-    """Thresholded ReLU of Kuo (2017): ``0`` for ``u < phi``, ``(u - phi)/(1 - phi)`` otherwise.
+    """Thresholded ReLU: ``0`` for ``u < phi``, ``(u - phi)/(1 - phi)`` otherwise.
+
+    (The chapter attributes the name to Kuo's 2017 article, which we have not read; the formula
+    is the one the chapter states and tests.)
 
     The formula is defined for ``phi < 1`` only (at ``phi = 1`` it divides by zero); we accept
     ``0 <= phi < 1`` and raise ``ValueError`` otherwise.  ``phi = 0`` is the ordinary ReLU.  On a
@@ -284,11 +292,13 @@ def normalized_patches(images, size=5, stride=1, remove_mean=True, min_norm=0.5,
 
 
 def kmeans_anchors(vectors, k, seed=0, n_init=4):
-    """Frequently occurring directions: k-means centres of unit vectors, renormalised.
+    """Frequently occurring directions: Euclidean k-means centres of unit vectors, renormalised.
 
-    Uses scikit-learn's ``KMeans`` (Euclidean k-means; on the sphere ``‖x - c‖² = 2 - 2 x·c`` for
-    unit ``c``, so nearest centre = most correlated one) and then projects the centres back onto
-    the sphere.  Seeded.
+    Uses scikit-learn's ``KMeans`` (Euclidean k-means) and then projects the centres back onto the
+    sphere.  Caution: during k-means the centres are means of unit vectors, *shorter* than 1, and
+    ``‖x - c‖² = ‖x‖² - 2 x·c + ‖c‖²`` favours short centres, so "nearest centre = most
+    correlated centre" is not what Euclidean k-means optimises; it holds only for unit-norm
+    centres — use :func:`spherical_kmeans` for that.  Seeded.
 
     Inputs:
     - vectors: (M, D) unit vectors (e.g. from :func:`normalized_patches`)
@@ -307,6 +317,104 @@ def kmeans_anchors(vectors, k, seed=0, n_init=4):
     counts = np.bincount(km.labels_, minlength=k)
     order = np.argsort(-counts, kind="stable")
     return unit_vectors(km.cluster_centers_[order], name="centres"), counts[order]
+
+
+def spherical_kmeans(vectors, k, seed=0, n_init=4, max_iter=100):
+    """Spherical k-means: unit-norm centres, each point assigned to its *most correlated* centre.
+
+    Lloyd's iteration on the sphere (Dhillon and Modha 2001): assign every unit vector ``x`` to
+    ``argmax_j c_j · x``; replace each centre by the normalised sum of its members; repeat until
+    no assignment changes.  It maximises ``Σ_x max_j c_j · x`` — for unit centres
+    ``‖x − c‖² = 2 − 2 x·c``, so here nearest centre and most correlated centre are the same.
+    An empty cluster is restarted at the point least correlated with its own centre.  The best
+    of ``n_init`` seeded starts (random distinct points) is kept.
+
+    Inputs:
+    - vectors: (M, D) unit vectors (e.g. from :func:`normalized_patches`)
+    - k: number of centres, 1 <= k <= M
+    - seed: seed of the starts
+    - n_init: number of starts
+    - max_iter: iteration cap per start
+
+    Returns ``(centres, counts)``: centres (k, D) unit vectors sorted by cluster size, largest
+    first, and counts (k,) the cluster sizes.
+    """
+    v = unit_vectors(as_array(vectors, "vectors", ndim=2), name="vectors")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= len(v):
+        raise ValueError(f"k must be an int between 1 and the number of vectors ({len(v)}); got {k!r}")
+    rng = np.random.default_rng(seed)
+    best = None
+    for _ in range(int(n_init)):
+        c = v[rng.choice(len(v), size=int(k), replace=False)]
+        labels = None
+        for _ in range(int(max_iter)):
+            sim = v @ c.T
+            new = sim.argmax(axis=1)
+            if labels is not None and np.array_equal(new, labels):
+                break
+            labels = new
+            sums = np.zeros_like(c)
+            np.add.at(sums, labels, v)
+            counts = np.bincount(labels, minlength=k)
+            for j in np.flatnonzero(counts == 0):                 # restart an empty cluster
+                own = sim[np.arange(len(v)), labels].copy()
+                own[counts[labels] < 2] = np.inf                  # never empty another cluster
+                worst = int(np.argmin(own))
+                sums[labels[worst]] -= v[worst]
+                counts[labels[worst]] -= 1
+                sums[j], labels[worst], counts[j] = v[worst], j, 1
+            c = sums / np.linalg.norm(sums, axis=1, keepdims=True)
+        sim = v @ c.T
+        labels = sim.argmax(axis=1)
+        score = float(sim[np.arange(len(v)), labels].sum())
+        if best is None or score > best[0]:
+            best = (score, c, labels)
+    _, c, labels = best
+    counts = np.bincount(labels, minlength=k)
+    order = np.argsort(-counts, kind="stable")
+    return c[order], counts[order]
+
+
+def antipodal_pairs(centres):
+    """For each centre, the other centre it is *least* correlated with, and that correlation.
+
+    A pair with correlation near −1 is near-antipodal: one centre is (almost) the negative of the
+    other, a pattern and its polarity-reversed twin.
+
+    Inputs:
+    - centres: (K, D) vectors, K >= 2 (normalised here)
+
+    Returns ``(partner, cos)``: ``partner`` (K,) the index of the least correlated other centre,
+    ``cos`` (K,) its correlation, in [-1, 1].
+    """
+    c = unit_vectors(centres, name="centres")
+    if c.ndim != 2 or c.shape[0] < 2:
+        raise ValueError(f"centres must have shape (K, D) with K >= 2; got {shape_str(c.shape)}")
+    sim = c @ c.T
+    np.fill_diagonal(sim, np.inf)
+    partner = sim.argmin(axis=1)
+    return partner, np.clip(sim[np.arange(len(c)), partner], -1.0, 1.0)
+
+
+def mean_abs_cos_random(d):
+    """Mean of ``|cos θ|`` between two independent uniformly random directions in ``R^d``.
+
+    ``cos θ`` is distributed as one coordinate ``x_1`` of a uniform point on ``S^{d-1}``, whose
+    density is proportional to ``(1 - t²)^{(d-3)/2}``; integrating gives
+    ``E|x_1| = Γ(d/2) / (√π Γ((d+1)/2))`` (``2/π`` for d = 2, ``1/2`` for d = 3, about
+    ``sqrt(2/(π d))`` for large d).  Its root mean square is ``1/√d`` (since ``E x_1² = 1/d``),
+    always larger.
+
+    Inputs:
+    - d: dimension, an int >= 2
+
+    Returns a float.
+    """
+    from scipy.special import gammaln
+
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 2:
+        raise ValueError(f"d must be an int >= 2; got {d!r}")
+    return float(np.exp(gammaln(d / 2) - gammaln((d + 1) / 2)) / np.sqrt(np.pi))
 
 
 def anchor_vectors(kernel, layout="keras"):
@@ -584,9 +692,8 @@ def recos_lenet(activation="relu", dense_activation=None, conv_layers=2, seed=0,
                 input_shape=(32, 32, 1), conv="affine"):
     """The LeNet-5-shaped network of the chapter's experiments (Keras-like, channels last).
 
-    ``conv_layers=2`` (LeNet-5's shape, with the modern simplifications Kuo's experiments also
-    use: a full C3 connection table, average pooling without trainable coefficients, a softmax
-    output)::
+    ``conv_layers=2`` (LeNet-5's shape, simplified: a full C3 connection table, average pooling
+    without trainable coefficients, a softmax output)::
 
         input 32×32×1 → C1 6@5×5 → avg-pool 2 → C3 16@5×5 → avg-pool 2      (→ 5×5×16)
                       → flatten → F5 120 → F6 84 → 10 (softmax)
@@ -658,7 +765,8 @@ def init_anchors_from_data(model, x, seed=0, max_patches=4000):
 
     RECOS reads trained filters as "frequently occurring patterns"; this puts them there from the
     start, so that a threshold ``phi`` on the correlation meets correlations of the data's own
-    size (random anchors in 25 or 150 dimensions correlate with any patch by about ±0.2 or less,
+    size (random anchors in 25 or 150 dimensions correlate with any patch by a root mean square of
+    ``1/√D`` = 0.2 or 0.08,
     so with ``phi >= 0.25`` no unit would fire and no gradient would flow).  Layer by layer, in
     order: push ``x`` through the layers before it (already initialised, with their activations),
     cut every patch the layer sees (:func:`cnnlab.conv.im2col`), keep the stronger half of the
@@ -697,236 +805,6 @@ def init_anchors_from_data(model, x, seed=0, max_patches=4000):
         h = layer.forward(h)
     return model
 
-
-#: The chapter's experiments: name -> network options and training set.
-#: ``train_on``: "normal" (the training images) or "both" (the training images and their
-#: gray-level inversions).
-EXPERIMENTS = {
-    "relu": dict(activation="relu", conv_layers=2, train_on="normal"),
-    "linear": dict(activation="linear", conv_layers=2, train_on="normal"),
-    "one_conv": dict(activation="relu", conv_layers=1, train_on="normal"),
-    "trelu:0.25": dict(activation="trelu:0.25", conv_layers=2, train_on="normal"),
-    "trelu:0.5": dict(activation="trelu:0.5", conv_layers=2, train_on="normal"),
-    "trelu:0.75": dict(activation="trelu:0.75", conv_layers=2, train_on="normal"),
-    "relu_both": dict(activation="relu", conv_layers=2, train_on="both"),
-    "linear_both": dict(activation="linear", conv_layers=2, train_on="both"),
-    "linear_conv": dict(activation="linear", dense_activation="relu", conv_layers=2, train_on="normal"),
-    "lecun_tanh": dict(activation="lecun_tanh", conv_layers=2, train_on="normal"),
-    "trelu_conv:0.25": dict(activation="trelu:0.25", dense_activation="relu", conv_layers=2, train_on="normal"),
-    "trelu_conv:0.5": dict(activation="trelu:0.5", dense_activation="relu", conv_layers=2, train_on="normal"),
-    "trelu_conv:0.75": dict(activation="trelu:0.75", dense_activation="relu", conv_layers=2, train_on="normal"),
-}
-#: TReLU on the correlation itself: cosine convolutions (no bias) with anchors started at the
-#: data's k-means centres (``init="data"``, :func:`init_anchors_from_data`), ReLU dense layers.
-COSINE_PHIS = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9)
-EXPERIMENTS.update({
-    f"cos:{p:g}": dict(activation=f"trelu:{p:g}", dense_activation="relu", conv="cosine", init="data",
-                       conv_layers=2, train_on="normal")
-    for p in COSINE_PHIS})
-
-#: Training budget shared by every run (Adam, minibatches of 32).
-TRAINING = dict(epochs=5, batch_size=32, learning_rate=2e-3, seeds=(0, 1, 2), data_seed=0)
-
-#: Runs whose trained weights are stored (seed 0), for the chapter's figures and checks.
-KEEP_WEIGHTS = ("relu", "linear")
-
-
-def default_cache_dir():
-    """``<repository root>/cache`` (the package is installed editable from the repository)."""
-    from pathlib import Path
-
-    return Path(__file__).resolve().parents[1] / "cache"
-
-
-def digits_data(data_seed=0):
-    """The chapter's data: :func:`cnnlab.data.load_digits` (8×8 digits enlarged to 28×28 and
-    centred in 32×32, pixels in [0, 1], stratified split seeded by ``data_seed``), float32.
-
-    Returns ``(x_train, y_train), (x_test, y_test)``; x of shape (N, 32, 32, 1).
-    """
-    from .data import load_digits
-
-    return load_digits(size=32, seed=data_seed, normalize="unit", dtype=np.float32)
-
-
-def data_fingerprint(data):
-    """Sizes of the split and a SHA-1 of the test images and labels, to tie a cache to its data."""
-    import hashlib
-
-    (xtr, ytr), (xte, yte) = data
-    h = hashlib.sha1(np.ascontiguousarray(xte, dtype=np.float32).tobytes())
-    h.update(np.ascontiguousarray(yte, dtype=np.int64).tobytes())
-    return {"n_train": int(len(xtr)), "n_test": int(len(xte)), "test_sha1": h.hexdigest()[:16]}
-
-
-def train_run(name, seed, data=None, epochs=None, batch_size=None, learning_rate=None, verbose=0):
-    """Train one experiment ``name`` (a key of :data:`EXPERIMENTS`) with one seed.
-
-    Returns ``(record, model)``; ``record`` is a dict with ``name``, ``seed``, ``acc_normal``
-    and ``acc_inverted`` (test accuracy on the test images and on their gray-level inversions),
-    ``inverted_pred_counts`` (how many inverted test images went to each class), ``train_acc``,
-    ``epochs`` and ``seconds`` (initialisation and training); for the cosine runs also
-    ``active_at_init`` (:func:`active_fractions` of the started network on 100 training images).
-    """
-    import time
-
-    from .optim import Adam
-
-    if name not in EXPERIMENTS:
-        raise ValueError(f"name must be one of {sorted(EXPERIMENTS)}; got {name!r}")
-    spec = dict(EXPERIMENTS[name])
-    train_on = spec.pop("train_on")
-    init = spec.pop("init", "random")
-    epochs = TRAINING["epochs"] if epochs is None else epochs
-    batch_size = TRAINING["batch_size"] if batch_size is None else batch_size
-    learning_rate = TRAINING["learning_rate"] if learning_rate is None else learning_rate
-    (xtr, ytr), (xte, yte) = digits_data(TRAINING["data_seed"]) if data is None else data
-    if train_on == "both":
-        xtr, ytr = np.concatenate([xtr, invert_gray(xtr)]), np.concatenate([ytr, ytr])
-    t0 = time.perf_counter()
-    model = recos_lenet(seed=seed, **spec)
-    if init == "data":
-        init_anchors_from_data(model, xtr, seed=seed)
-    active = active_fractions(model, xtr[:100]) if spec.get("conv") == "cosine" else None
-    model.compile(loss="sparse_categorical_crossentropy", optimizer=Adam(learning_rate),
-                  metrics=["accuracy"])
-    hist = model.fit(xtr, ytr, epochs=epochs, batch_size=batch_size, seed=seed, verbose=verbose)
-    seconds = time.perf_counter() - t0
-    pred_inv = model.predict(invert_gray(xte)).argmax(axis=-1)
-    record = dict(name=name, seed=int(seed), epochs=int(epochs),
-                  train_acc=float(hist.history["accuracy"][-1]) if epochs else None,
-                  acc_normal=float(model.evaluate(xte, yte)[1]),
-                  acc_inverted=float(np.mean(pred_inv == yte)),
-                  inverted_pred_counts=np.bincount(pred_inv, minlength=10).tolist(),
-                  seconds=round(seconds, 1))
-    if active is not None:
-        record["active_at_init"] = active
-    return record, model
-
-
-def run_experiments(names=None, seeds=None, cache_dir=None, retrain=False, verbose=0, log=print):
-    """Run (or load) the chapter's experiments, caching every result on disk.
-
-    Results go to ``<cache_dir>/recos_results.json`` after each run (so an interrupted run
-    resumes); seed-0 weights of :data:`KEEP_WEIGHTS` go to ``<cache_dir>/recos_weights.npz``.
-    Runs already in the cache are skipped unless ``retrain=True`` — so **one call re-trains
-    everything**: ``run_experiments(retrain=True)``.
-
-    Inputs:
-    - names: experiment names (default: all of :data:`EXPERIMENTS`)
-    - seeds: seeds (default ``TRAINING["seeds"]``)
-    - cache_dir: folder of the cache (default :func:`default_cache_dir`)
-    - retrain: ignore the cache and train again
-    - verbose: passed to ``fit``
-    - log: function called with one line per finished run (``None``: silent)
-
-    Returns the results dict (see :func:`load_results`).
-    """
-    import json
-    from pathlib import Path
-
-    names = list(EXPERIMENTS) if names is None else list(names)
-    seeds = list(TRAINING["seeds"] if seeds is None else seeds)
-    for n in names:
-        if n not in EXPERIMENTS:
-            raise ValueError(f"names: unknown experiment {n!r}; expected some of {sorted(EXPERIMENTS)}")
-    cache = Path(default_cache_dir() if cache_dir is None else cache_dir)
-    cache.mkdir(parents=True, exist_ok=True)
-    path = cache / "recos_results.json"
-    results = {"training": {k: (list(v) if isinstance(v, tuple) else v) for k, v in TRAINING.items()},
-               "experiments": {k: v for k, v in EXPERIMENTS.items()}, "runs": []}
-    if path.exists() and not retrain:
-        results["runs"] = json.loads(path.read_text())["runs"]
-    done = {(r["name"], r["seed"]) for r in results["runs"]}
-    wpath = cache / "recos_weights.npz"
-    weights = dict(np.load(wpath)) if (wpath.exists() and not retrain) else {}
-    data = digits_data(TRAINING["data_seed"])
-    results["data"] = data_fingerprint(data)
-    if results["runs"] and json.loads(path.read_text()).get("data") != results["data"]:
-        raise ValueError(f"{path} was made with other data ({json.loads(path.read_text()).get('data')}); "
-                         f"now {results['data']}: call run_experiments(retrain=True)")
-    for seed in seeds:
-        for name in names:
-            if (name, seed) in done:
-                continue
-            record, model = train_run(name, seed, data=data, verbose=verbose)
-            results["runs"] = [r for r in results["runs"] if (r["name"], r["seed"]) != (name, seed)]
-            results["runs"].append(record)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(results, indent=1))
-            tmp.replace(path)  # atomic: an interrupted run never leaves a half-written cache
-            if seed == 0 and name in KEEP_WEIGHTS:
-                for i, w in enumerate(model.get_weights()):
-                    weights[f"{name}/{i}"] = w.astype(np.float32)
-                np.savez_compressed(wpath.with_suffix(".tmp.npz"), **weights)
-                wpath.with_suffix(".tmp.npz").replace(wpath)
-            if log is not None:
-                log(f"{name:12s} seed {seed}: test {record['acc_normal']:.3f}, inverted "
-                    f"{record['acc_inverted']:.3f} ({record['seconds']:.0f} s)")
-    return results
-
-
-def load_results(cache_dir=None):
-    """The cached results: a dict with ``training`` (the budget), ``experiments`` and ``runs``
-    (one dict per (experiment, seed), see :func:`train_run`).  Raises ``FileNotFoundError`` with
-    the command that makes the cache when it is missing.
-    """
-    import json
-    from pathlib import Path
-
-    path = Path(default_cache_dir() if cache_dir is None else cache_dir) / "recos_results.json"
-    if not path.exists():
-        raise FileNotFoundError(f"{path} not found; run cnnlab.recos.run_experiments() to train "
-                                "and cache the experiments")
-    return json.loads(path.read_text())
-
-
-def load_model(name, cache_dir=None):
-    """The cached seed-0 network of experiment ``name`` (one of :data:`KEEP_WEIGHTS`)."""
-    from pathlib import Path
-
-    if name not in KEEP_WEIGHTS:
-        raise ValueError(f"name must be one of {KEEP_WEIGHTS} (the runs whose weights are kept); got {name!r}")
-    path = Path(default_cache_dir() if cache_dir is None else cache_dir) / "recos_weights.npz"
-    if not path.exists():
-        raise FileNotFoundError(f"{path} not found; run cnnlab.recos.run_experiments() first")
-    store = np.load(path)
-    keys = sorted((k for k in store.files if k.startswith(name + "/")), key=lambda k: int(k.split("/")[1]))
-    if not keys:
-        raise FileNotFoundError(f"{path} holds no weights for {name!r}; run run_experiments([{name!r}], [0])")
-    spec = {k: v for k, v in EXPERIMENTS[name].items() if k not in ("train_on", "init")}
-    model = recos_lenet(seed=0, **spec)
-    model.set_weights([store[k] for k in keys])
-    return model
-
-
-def summarize(results, names=None):
-    """Mean and spread of each experiment's test accuracies over its seeds.
-
-    Returns a list of dicts: ``name``, ``n`` (seeds), ``normal_mean``, ``normal_min``,
-    ``normal_max``, ``inverted_mean``, ``inverted_min``, ``inverted_max`` (fractions).
-    """
-    runs = results["runs"]
-    names = [n for n in results["experiments"] if any(r["name"] == n for r in runs)] if names is None else names
-    rows = []
-    for n in names:
-        rs = [r for r in runs if r["name"] == n]
-        if not rs:
-            raise ValueError(f"names: no cached run of {n!r}")
-        row = {"name": n, "n": len(rs)}
-        for key in ("normal", "inverted"):
-            v = np.array([r[f"acc_{key}"] for r in rs])
-            row.update({f"{key}_mean": float(v.mean()), f"{key}_min": float(v.min()),
-                        f"{key}_max": float(v.max())})
-        rows.append(row)
-    return rows
-
-
-def format_pm(mean, lo, hi):
-    """``'97.2 % (96.9–97.5)'``: mean and range over seeds, in percent, one decimal."""
-    return f"{100 * mean:.1f} % ({100 * lo:.1f}–{100 * hi:.1f})"
-
-
 def centred_logits(model, x):
     """The network's logits minus their mean over the classes, from its softmax output.
 
@@ -956,170 +834,3 @@ def inversion_identity_error(model, x):
     lhs = centred_logits(model, invert_gray(xs)) + centred_logits(model, xs)
     rhs = centred_logits(model, ones) + centred_logits(model, zeros)
     return float(np.max(np.abs(lhs - rhs)))
-
-
-def compare(a, b):
-    """Compare two sets of per-seed accuracies conservatively by their ranges.
-
-    Returns ``"higher"`` if every value of ``a`` exceeds every value of ``b`` (ranges do not
-    overlap), ``"lower"`` in the opposite case, ``"overlap"`` otherwise.
-    """
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    if a.size == 0 or b.size == 0:
-        raise ValueError(f"a and b must be non-empty; got sizes {a.size} and {b.size}")
-    if a.min() > b.max():
-        return "higher"
-    if a.max() < b.min():
-        return "lower"
-    return "overlap"
-
-
-def _accs(results, name, key="normal"):
-    return [r[f"acc_{key}"] for r in results["runs"] if r["name"] == name]
-
-
-def _pm(v):
-    v = np.asarray(v, float)
-    return format_pm(v.mean(), v.min(), v.max()) + f", {v.size} seed{'s' if v.size != 1 else ''}"
-
-
-def claims_table(results):
-    """Each claim of Kuo's papers that the chapter tests, our measurement and a verdict.
-
-    The verdict is computed from the cached runs with :func:`compare` (ranges over seeds must
-    not overlap for a claim to count as confirmed), so it changes if the experiments are re-run
-    with another budget.  Returns a list of dicts with keys ``claim``, ``source``, ``measured``,
-    ``verdict``; experiments missing from ``results`` are skipped.
-    """
-    have = {r["name"] for r in results["runs"]}
-    rows = []
-    if {"relu", "linear"} <= have:
-        c = compare(_accs(results, "relu"), _accs(results, "linear"))
-        extra = ""
-        if "linear_conv" in have:
-            extra = f"; linear convolutions + ReLU dense layers: {_pm(_accs(results, 'linear_conv'))}"
-        rows.append(dict(
-            claim="A nonlinear rectification at the convolution outputs is essential for accuracy",
-            source="Kuo 2016 (abstract)",
-            measured=f"ReLU: {_pm(_accs(results, 'relu'))}; no rectification (affine network): "
-                     f"{_pm(_accs(results, 'linear'))}{extra}",
-            verdict={"higher": "holds on our digits (ReLU better, ranges apart)",
-                     "lower": "does not hold on our digits: the affine network is better",
-                     "overlap": "not confirmed on our digits: the accuracies overlap"}[c]))
-    if {"relu_both", "linear_both"} <= have:
-        rb = np.add(_accs(results, "relu_both"), _accs(results, "relu_both", "inverted")) / 2
-        lb = np.add(_accs(results, "linear_both"), _accs(results, "linear_both", "inverted")) / 2
-        c = compare(rb, lb)
-        rows.append(dict(
-            claim="Without rectification the next layers confuse a pattern with its negative",
-            source="Kuo 2016 (RECOS argument)",
-            measured=f"trained on digits and their inversions, mean of normal and inverted test accuracy: "
-                     f"ReLU {_pm(rb)}; no rectification {_pm(lb)}",
-            verdict={"higher": "holds: only the rectified network learns both polarities",
-                     "lower": "does not hold",
-                     "overlap": "not confirmed: the accuracies overlap"}[c]))
-    if {"relu", "one_conv"} <= have:
-        c = compare(_accs(results, "relu"), _accs(results, "one_conv"))
-        rows.append(dict(
-            claim="A two-layer cascade does better than one layer",
-            source="Kuo 2016 (abstract)",
-            measured=f"C1 5×5 → C3 5×5: {_pm(_accs(results, 'relu'))}; one 14×14 stride-2 layer, same receptive "
-                     f"field and output size: {_pm(_accs(results, 'one_conv'))}",
-            verdict={"higher": "holds on our digits", "lower": "does not hold on our digits: one layer is better",
-                     "overlap": "not confirmed on our digits: the accuracies overlap"}[c]))
-    phis = [("relu", 0.0)] + [(f"trelu:{p:g}", p) for p in (0.25, 0.5, 0.75)]
-    if all(n in have for n, _ in phis):
-        up = compare(_accs(results, "trelu:0.5"), _accs(results, "relu"))
-        down = compare(_accs(results, "trelu:0.75"), _accs(results, "trelu:0.5"))
-        means = ", ".join(f"φ={p:g}: {100 * np.mean(_accs(results, n)):.1f} %" for n, p in phis)
-        collapsed = [p for n, p in phis[1:] if np.mean(_accs(results, n)) < 0.2]
-        conv = [(f"trelu_conv:{p:g}", p) for p in (0.25, 0.5, 0.75) if f"trelu_conv:{p:g}" in have]
-        conv_alive = [(n, p) for n, p in conv if np.mean(_accs(results, n)) >= 0.2]
-        if conv:
-            means += ("; TReLU after the convolutions only (ReLU in the dense layers): "
-                      + ", ".join(f"φ={p:g}: {100 * np.mean(_accs(results, n)):.1f} %" for n, p in conv))
-        if collapsed:
-            verdict = ("not testable on raw pre-activations: with TReLU everywhere, φ = "
-                       + ", ".join(f"{p:g}" for p in collapsed)
-                       + " kept training at chance (every unit starts below the threshold, so no gradient flows)")
-            if conv:
-                dead = [p for n, p in conv if (n, p) not in conv_alive]
-                verdict += ("; after the convolutions only, " + (
-                    "φ = " + ", ".join(f"{p:g}" for p in dead) + " still stays at chance" if dead else "every φ trains"))
-                for n, p in conv_alive:
-                    c = compare(_accs(results, n), _accs(results, "relu"))
-                    verdict += f", φ = {p:g} " + {"higher": "beats ReLU", "lower": "is worse than ReLU",
-                                                   "overlap": "overlaps with ReLU"}[c]
-        elif up == "higher" and down == "lower":
-            verdict = "holds on our digits"
-        else:
-            parts = [{"higher": "φ=0.5 beats ReLU", "lower": "φ=0.5 is worse than ReLU",
-                      "overlap": "φ=0.5 and ReLU overlap"}[up],
-                     {"higher": "φ=0.75 beats φ=0.5", "lower": "φ=0.75 is worse than φ=0.5",
-                      "overlap": "φ=0.75 and φ=0.5 overlap"}[down]]
-            verdict = "not confirmed on our digits: " + "; ".join(parts)
-        rows.append(dict(
-            claim="With TReLU, accuracy rises as φ goes from 0 to 0.5, then falls — "
-                  "TReLU on raw pre-activations",
-            source="Kuo 2017 (Signal Processing Magazine), LeNet-5 on MNIST",
-            measured="mean test accuracy, TReLU everywhere: " + means, verdict=verdict))
-    cos = [(f"cos:{p:g}", p) for p in COSINE_PHIS if f"cos:{p:g}" in have]
-    if {"cos:0", "cos:0.5", "cos:0.75"} <= {n for n, _ in cos}:
-        rows.append(dict(
-            claim="With TReLU, accuracy rises as φ goes from 0 to 0.5, then falls — "
-                  "TReLU on the correlation cos θ",
-            source="Kuo 2017 (Signal Processing Magazine), LeNet-5 on MNIST",
-            measured="cosine convolutions (patch and filter normalised, no bias, anchors started at k-means "
-                     "centres), ReLU dense layers: " + "; ".join(f"φ={p:g}: {_pm(_accs(results, n))}" for n, p in cos),
-            verdict=cosine_sweep_verdict(results)))
-    return rows
-
-
-def cosine_sweep_verdict(results):
-    """The verdict on Kuo's TReLU claim from the cosine runs ``cos:<phi>`` of ``results``.
-
-    The claim as stated: φ = 0.5 beats φ = 0 *and* φ = 0.75 is below φ = 0.5, both with seed
-    ranges apart (:func:`compare`) — then "holds".  Otherwise, if the *shape* is there with
-    another peak (the φ of highest mean beats φ = 0 and a larger φ falls below it, ranges apart),
-    "the shape holds, peak at φ = …"; else "not confirmed".  The comparisons are spelled out, with
-    the thresholds that stayed at chance (mean below 20 %), if any.
-    """
-    accs = {p: _accs(results, f"cos:{p:g}") for p in COSINE_PHIS if _accs(results, f"cos:{p:g}")}
-    for p in (0.0, 0.5, 0.75):
-        if p not in accs:
-            raise ValueError(f"results: no cached run of 'cos:{p:g}'")
-    up, down = compare(accs[0.5], accs[0.0]), compare(accs[0.75], accs[0.5])
-    parts = [{"higher": "φ = 0.5 beats φ = 0", "lower": "φ = 0.5 is worse than φ = 0",
-              "overlap": "φ = 0.5 and φ = 0 overlap"}[up],
-             {"higher": "φ = 0.75 beats φ = 0.5", "lower": "φ = 0.75 falls below φ = 0.5",
-              "overlap": "φ = 0.75 and φ = 0.5 overlap"}[down]]
-    best = max(accs, key=lambda p: np.mean(accs[p]))
-    falls = [p for p in accs if p > best and compare(accs[p], accs[best]) == "lower"]
-    dead = [p for p in accs if np.mean(accs[p]) < 0.2]
-    tail = "; at chance: φ = " + ", ".join(f"{p:g}" for p in dead) if dead else ""
-    if up == "higher" and down == "lower":
-        return ("holds on our digits: φ = 0.5 beats φ = 0 and φ = 0.75 falls below φ = 0.5, ranges apart; "
-                f"highest mean at φ = {best:g}" + tail)
-    if best > 0 and compare(accs[best], accs[0.0]) == "higher" and falls:
-        return (f"the shape holds on our digits, but the peak of our grid is at φ = {best:g}, not 0.5: "
-                f"φ = {best:g} beats φ = 0 and φ = {falls[0]:g} falls below φ = {best:g}, ranges apart; "
-                "as stated, " + "; ".join(parts) + tail)
-    return "not confirmed on our digits: " + "; ".join(parts) + f"; highest mean at φ = {best:g}" + tail
-
-
-def markdown_table(rows, columns):
-    """A Markdown table of ``rows`` (dicts) with ``columns`` (list of (key, header))."""
-    head = "| " + " | ".join(h for _, h in columns) + " |"
-    rule = "|" + "|".join("---" for _ in columns) + "|"
-    body = ["| " + " | ".join(str(r[k]).replace("|", "\\|") for k, _ in columns) + " |" for r in rows]
-    return "\n".join([head, rule] + body)
-
-
-def html_table(rows, columns):
-    """An HTML table of ``rows`` (dicts) with ``columns`` (list of (key, header)), for notebooks
-    (Jupyter Book renders Markdown outputs as CommonMark, which has no tables)."""
-    from html import escape
-
-    head = "".join(f"<th>{escape(h)}</th>" for _, h in columns)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(r[k]))}</td>" for k, _ in columns) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

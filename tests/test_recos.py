@@ -1,6 +1,5 @@
 """Tests for cnnlab.recos: the RECOS model's quantities, TReLU, patches, k-means anchors, the
 constructed example, and the experiment runner's cache (without training anything big)."""
-import json
 
 import numpy as np
 import pytest
@@ -250,76 +249,6 @@ def test_trelu_network_gradient_matches_finite_differences():
     assert rel_error(spec.grad(u, spec.f(u), dy), num) < 1e-7
 
 
-def test_run_experiments_caches_resumes_and_reloads(tmp_path, monkeypatch):
-    monkeypatch.setitem(recos.TRAINING, "epochs", 0)  # no training: just the bookkeeping
-    res = recos.run_experiments(["relu", "linear"], seeds=[0], cache_dir=tmp_path, log=None)
-    assert {(r["name"], r["seed"]) for r in res["runs"]} == {("relu", 0), ("linear", 0)}
-    stored = json.loads((tmp_path / "recos_results.json").read_text())
-    assert len(stored["runs"]) == 2 and (tmp_path / "recos_weights.npz").exists()
-    for r in stored["runs"]:
-        assert 0.0 <= r["acc_normal"] <= 1.0 and sum(r["inverted_pred_counts"]) == stored["data"]["n_test"]
-
-    def boom(*args, **kwargs):
-        raise AssertionError("a cached run was trained again")
-
-    monkeypatch.setattr(recos, "train_run", boom)
-    again = recos.run_experiments(["relu", "linear"], seeds=[0], cache_dir=tmp_path, log=None)
-    assert again["runs"] == stored["runs"]
-    # the stored weights are the untrained seed-0 network's
-    m = recos.load_model("relu", cache_dir=tmp_path)
-    fresh = recos.recos_lenet("relu", seed=0)
-    for a, b in zip(m.get_weights(), fresh.get_weights()):
-        np.testing.assert_array_equal(a, b)
-    rows = recos.summarize(recos.load_results(tmp_path))
-    assert [r["name"] for r in rows] == ["relu", "linear"] and rows[0]["n"] == 1
-    with pytest.raises(FileNotFoundError, match="run_experiments"):
-        recos.load_results(tmp_path / "nowhere")
-    with pytest.raises(ValueError, match="unknown experiment"):
-        recos.run_experiments(["sigmoid"], cache_dir=tmp_path)
-
-
-def test_format_pm():
-    assert recos.format_pm(0.9712, 0.9611, 0.98) == "97.1 % (96.1–98.0)"
-
-
-def test_compare_and_claims_table_verdicts():
-    assert recos.compare([0.9, 0.95], [0.8, 0.85]) == "higher"
-    assert recos.compare([0.7], [0.8, 0.85]) == "lower"
-    assert recos.compare([0.8, 0.9], [0.85]) == "overlap"
-    with pytest.raises(ValueError, match="non-empty"):
-        recos.compare([], [1.0])
-
-    def runs(name, normal, inverted=None):
-        inverted = inverted or [0.0] * len(normal)
-        return [dict(name=name, seed=i, acc_normal=a, acc_inverted=b)
-                for i, (a, b) in enumerate(zip(normal, inverted))]
-
-    res = {"experiments": {}, "runs": runs("relu", [0.95, 0.96]) + runs("linear", [0.90, 0.91])
-           + runs("one_conv", [0.95, 0.97]) + runs("relu_both", [0.9, 0.92], [0.9, 0.9])
-           + runs("linear_both", [0.6, 0.5], [0.4, 0.5])
-           + runs("trelu:0.25", [0.10, 0.11]) + runs("trelu:0.5", [0.1, 0.1]) + runs("trelu:0.75", [0.1, 0.1])}
-    rows = {r["claim"][:20]: r["verdict"] for r in recos.claims_table(res)}
-    assert len(rows) == 4
-    verdicts = list(rows.values())
-    assert verdicts[0].startswith("holds")                      # 0.95–0.96 vs 0.90–0.91
-    assert verdicts[1].startswith("holds")                      # (0.9..0.91) vs (0.5, 0.5)
-    assert verdicts[2].startswith("not confirmed")              # overlap
-    assert "chance" in verdicts[3]                              # collapsed TReLU runs
-    res["runs"] += runs("trelu_conv:0.25", [0.97, 0.98]) + runs("trelu_conv:0.5", [0.1, 0.1])
-    trelu_row = recos.claims_table(res)[3]
-    assert "after the convolutions only" in trelu_row["measured"]
-    assert "φ = 0.5 still stays at chance" in trelu_row["verdict"]
-    assert "φ = 0.25 beats ReLU" in trelu_row["verdict"]        # 0.97–0.98 vs 0.95–0.96
-    table = recos.markdown_table(recos.claims_table(res), [("claim", "claim"), ("verdict", "v")])
-    assert table.count("\n") == 5 and table.startswith("| claim | v |")
-
-
-def test_html_table_escapes_and_counts_rows():
-    rows = [{"a": "x<y", "b": 1}, {"a": "φ & ψ", "b": 2}]
-    t = recos.html_table(rows, [("a", "A"), ("b", "B")])
-    assert t.count("<tr>") == 3 and "x&lt;y" in t and "φ &amp; ψ" in t and "<th>A</th>" in t
-
-
 # --------------------------------------------------------------------------- cosine convolution
 def _patches_loop(x, kh, kw, stride):
     """Every window of x (N, C, H, W), flattened (c, p, q), by explicit loops: (N, Ho, Wo, D)."""
@@ -466,7 +395,9 @@ def test_cosine_conv_layer_with_trelu_backpropagates():
 
 
 def test_recos_lenet_cosine_and_data_anchors():
-    (xtr, _), _ = recos.digits_data()
+    from cnnlab.data import load_digits
+
+    (xtr, _), _ = load_digits(size=32, seed=0, normalize="unit", dtype=np.float32)
     net = recos.recos_lenet("trelu:0.75", dense_activation="relu", conv="cosine", seed=0)
     assert [type(l).__name__ for l in net.layers[:4]] == ["CosineConv2D", "AveragePooling2D",
                                                          "CosineConv2D", "AveragePooling2D"]
@@ -489,28 +420,69 @@ def test_recos_lenet_cosine_and_data_anchors():
         recos.recos_lenet(conv="normalised")
 
 
-def test_claims_table_cosine_row():
-    def runs(name, normal):
-        return [dict(name=name, seed=i, acc_normal=a, acc_inverted=0.0) for i, a in enumerate(normal)]
+# --------------------------------------------------------------------------- spherical k-means
+def test_spherical_kmeans_is_a_fixed_point_of_its_definition():
+    rng = np.random.default_rng(5)
+    true = recos.unit_vectors(rng.normal(size=(4, 9)))
+    v = recos.unit_vectors(np.repeat(true, 50, axis=0) + 0.3 * rng.normal(size=(200, 9)))
+    c, counts = recos.spherical_kmeans(v, 4, seed=1)
+    np.testing.assert_allclose(np.linalg.norm(c, axis=1), 1.0)
+    assert counts.sum() == 200 and list(counts) == sorted(counts, reverse=True)
+    labels = np.argmax(v @ c.T, axis=1)                     # each point -> most correlated centre
+    for j in range(4):                                       # each centre = normalised mean of its points
+        m = v[labels == j].sum(axis=0)
+        np.testing.assert_allclose(c[j], m / np.linalg.norm(m), atol=1e-12)
+    assert np.bincount(labels, minlength=4).tolist() == counts.tolist()
+    # it recovers the four planted directions (SciPy's assignment as the reference matcher)
+    _, cos = recos.match_anchors(true, c)
+    assert np.all(cos > 0.95)
 
-    res = {"experiments": {}, "runs": runs("relu", [0.95, 0.96]) + runs("cos:0", [0.90, 0.91])
-           + runs("cos:0.25", [0.92, 0.93]) + runs("cos:0.5", [0.94, 0.95]) + runs("cos:0.75", [0.80, 0.85])}
-    row = recos.claims_table(res)[-1]
-    assert row["claim"].endswith("TReLU on the correlation cos θ")
-    assert "φ=0.5: 94.5 % (94.0–95.0), 2 seeds" in row["measured"]
-    assert row["verdict"].startswith("holds") and "highest mean at φ = 0.5" in row["verdict"]
-    res["runs"] = [r for r in res["runs"] if r["name"] != "cos:0.75"] + runs("cos:0.75", [0.1, 0.1])
-    assert "at chance: φ = 0.75" in recos.cosine_sweep_verdict(res)
-    res["runs"] = [r for r in res["runs"] if r["name"] != "cos:0.5"] + runs("cos:0.5", [0.905, 0.95])
-    v = recos.cosine_sweep_verdict(res)
-    assert v.startswith("not confirmed") and "φ = 0.5 and φ = 0 overlap" in v and "falls below" in v
-    # rises to a peak at 0.75, then falls at 0.9: the shape, with another peak
-    res["runs"] = [r for r in res["runs"] if r["name"] not in ("cos:0.5", "cos:0.75")] + runs(
-        "cos:0.5", [0.905, 0.95]) + runs("cos:0.75", [0.96, 0.97]) + runs("cos:0.9", [0.93, 0.94])
-    v = recos.cosine_sweep_verdict(res)
-    assert v.startswith("the shape holds on our digits, but the peak of our grid is at φ = 0.75, not 0.5")
-    assert "φ = 0.9 falls below φ = 0.75" in v and "φ = 0.75 beats φ = 0.5" in v
-    res["runs"] = [r for r in res["runs"] if r["name"] != "cos:0.5"]
-    assert all("cos θ" not in r["claim"] for r in recos.claims_table(res))
-    with pytest.raises(ValueError, match="no cached run of 'cos:0.5'"):
-        recos.cosine_sweep_verdict(res)
+
+def test_spherical_kmeans_nearest_is_most_correlated_unlike_euclidean_centres():
+    # unit centres: argmin distance == argmax correlation, checked with SciPy's cdist
+    rng = np.random.default_rng(2)
+    v = recos.unit_vectors(rng.normal(size=(300, 5)))
+    c, _ = recos.spherical_kmeans(v, 6, seed=0, n_init=2)
+    np.testing.assert_array_equal(cdist(v, c).argmin(axis=1), (v @ c.T).argmax(axis=1))
+    # a short centre and a unit one: the nearer (Euclidean) is not the more correlated
+    x = np.array([1.0, 0.0])
+    # |short| = 0.5 at cos 0.6 (distance² 0.65); unit at cos 0.65 (distance² 2 - 1.3 = 0.7)
+    short, unit = np.array([0.3, 0.4]), np.array([0.65, np.sqrt(1 - 0.65 ** 2)])
+    assert np.linalg.norm(x - short) < np.linalg.norm(x - unit)
+    assert recos.correlations(x, np.stack([short, unit]))[0] < recos.correlations(x, np.stack([short, unit]))[1]
+
+
+def test_spherical_kmeans_rejects_bad_k():
+    v = recos.unit_vectors(np.eye(3))
+    with pytest.raises(ValueError, match="k must be an int between 1 and the number of vectors"):
+        recos.spherical_kmeans(v, 4)
+    with pytest.raises(ValueError, match="zero norm"):
+        recos.spherical_kmeans(np.zeros((3, 2)), 1)
+
+
+def test_antipodal_pairs():
+    c = np.array([[1.0, 0, 0], [-1.0, 0.05, 0], [0, 1.0, 0], [0, 0, 1.0]])
+    partner, cos = recos.antipodal_pairs(c)
+    assert partner[0] == 1 and partner[1] == 0
+    assert cos[0] == pytest.approx(-1 / np.sqrt(1 + 0.05 ** 2))
+    np.testing.assert_allclose(cos, (recos.unit_vectors(c) @ recos.unit_vectors(c)[partner].T).diagonal())
+    with pytest.raises(ValueError, match="K >= 2"):
+        recos.antipodal_pairs(np.ones((1, 3)))
+
+
+@pytest.mark.parametrize("d, exact", [(2, 2 / np.pi), (3, 0.5)])
+def test_mean_abs_cos_random_closed_forms(d, exact):
+    assert recos.mean_abs_cos_random(d) == pytest.approx(exact)
+
+
+def test_mean_abs_cos_random_against_monte_carlo_and_rms():
+    rng = np.random.default_rng(25)
+    a = recos.unit_vectors(rng.normal(size=(200000, 25)))
+    b = recos.unit_vectors(rng.normal(size=(200000, 25)))
+    cos = np.sum(a * b, axis=1)
+    m = recos.mean_abs_cos_random(25)
+    assert abs(np.mean(np.abs(cos)) - m) < 4 * np.std(np.abs(cos)) / np.sqrt(len(cos))
+    assert np.sqrt(np.mean(cos ** 2)) == pytest.approx(0.2, abs=0.002)   # the RMS is 1/sqrt(25)
+    assert m < 0.17                                                       # the mean is not 0.2
+    with pytest.raises(ValueError, match="d must be an int >= 2"):
+        recos.mean_abs_cos_random(1)
