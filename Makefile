@@ -3,7 +3,9 @@
 #   make book      build the website into _build/html (warnings are errors)
 #   make test      pytest over tests/ and nbval over every notebook in book/ (one run)
 #   make lab       Jupyter Lab on book/
-#   make student   student notebooks (solutions removed) into _build/student/
+#   make student   student handout (no solutions, plain Markdown, caches) into _build/student/
+#   make student-site  website without solutions; launch buttons open the student notebooks
+#                  (STUDENT_REPO=url STUDENT_BRANCH=student: where _build/student is published)
 #   make slides    reveal.js slides per chapter into _build/slides/
 #   make bench     benchmarks/conv_speed.py
 #   make execute NB=book/01_convolution.ipynb   execute one notebook in place
@@ -24,10 +26,10 @@ LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Long cells (training a small network) need more than nbconvert's default 30 s.
 EXEC_TIMEOUT ?= 1800
 
-.PHONY: venv book test lab student slides bench execute clean help
+.PHONY: venv book test lab student student-site slides bench execute clean help
 
 help:
-	@sed -n '2,10p' Makefile
+	@sed -n '2,13p' Makefile
 
 venv: $(STAMP)
 
@@ -63,7 +65,15 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=book $(LAB_ARGS)
 
 student: $(STAMP)
+	rm -rf _build/student
 	$(BIN)/python tools/student.py book _build/student
+
+# The book minus solutions and teacher pages, built from _build/student-site-src.
+student-site: $(STAMP) _build/offline/vendor/.complete student
+	$(BIN)/python tools/student_site.py _build/student-site-src
+	rm -rf _build/student-site
+	$(BIN)/jupyter-book build _build/student-site-src --path-output _build/student-site -W --keep-going
+	@echo "student site: _build/student-site/_build/html/index.html"
 
 slides: $(STAMP) _build/offline/vendor/.complete
 	$(BIN)/python tools/slides.py book _build/slides
