@@ -29,6 +29,7 @@ Two conventions for the symbol ``*`` appear in the functions that need it:
 import numpy as np
 
 from cnnlab._validate import as_array, check_ndim, check_shape, shape_str
+from cnnlab.shapes import conv_output_size
 
 __all__ = [
     "lenet_c3_table", "full_table", "check_table", "input_index", "kernel_index",
@@ -220,7 +221,7 @@ def conv_layer_forward(x_prev, k, b, table=None, convention="matlab"):
     H, W = x_prev.shape[1:]
     if kh > H or kw > W:
         raise ValueError(f"k's kernels {kh}x{kw} are larger than the input maps {H}x{W}")
-    u = np.zeros((n_out, H - kh + 1, W - kw + 1), dtype=np.result_type(x_prev, k))
+    u = np.zeros((n_out, conv_output_size(H, kh), conv_output_size(W, kw)), dtype=np.result_type(x_prev, k))
     sampling = _sampling()
     for j in range(n_out):
         for i in range(n_in):
@@ -299,7 +300,8 @@ def kernel_grad_sum(x_prev_i, delta_j, kernel_shape, convention="matlab"):
     x = as_array(x_prev_i, "x_prev_i", ndim=2)
     d = as_array(delta_j, "delta_j", ndim=2)
     kh, kw = kernel_shape
-    check_shape(d, "delta_j", (x.shape[0] - kh + 1, x.shape[1] - kw + 1), "'valid' output size")
+    check_shape(d, "delta_j", (conv_output_size(x.shape[0], kh), conv_output_size(x.shape[1], kw)),
+                "'valid' output size")
     g = np.zeros((kh, kw))
     for p in range(kh):
         for q in range(kw):
@@ -367,7 +369,7 @@ def subsampling_residual(fprime_u, delta_next, k_next, table=None, convention="m
     table = check_table(table, n_in, n_out)
     kh, kw = k_next.shape[2:]
     check_shape(delta_next, "delta_next",
-                (n_out, fprime_u.shape[1] - kh + 1, fprime_u.shape[2] - kw + 1),
+                (n_out, conv_output_size(fprime_u.shape[1], kh), conv_output_size(fprime_u.shape[2], kw)),
                 "the 'valid' output size of the next convolution")
     rot180 = _sampling().rot180
     total = np.zeros(fprime_u.shape)

@@ -32,15 +32,17 @@ from ._common import fmt
 from ._common import png as _png
 
 __all__ = ["BackpropRecursion", "panel", "static_backprop_recursion", "draw_backprop_recursion",
-           "DEFAULT_SIZES", "ACTIVATIONS"]
+           "DEFAULT_SIZES", "ACTIVATIONS", "DERIVATIVE_TEXT"]
 
 #: the chapter's picture: input x^0 with 3 entries, then layers of 4, 3 and 2 units
 DEFAULT_SIZES = (3, 4, 3, 2)
-#: name -> (f, f', how f' is written in text, in TeX)
-ACTIVATIONS = {
-    "tanh": (_act.tanh, _act.tanh_grad, "1 - tanh²(u)", r"1-\tanh^2 u"),
-    "sigmoid": (_act.sigmoid, _act.sigmoid_grad, "σ(u)(1 - σ(u))", r"\sigma(u)\,(1-\sigma(u))"),
+#: the activations the picture offers -> how f' is written (text, TeX); f and f' themselves come
+#: from the one registry, :data:`cnnlab.activations.ACTIVATIONS`
+DERIVATIVE_TEXT = {
+    "tanh": ("1 - tanh²(u)", r"1-\tanh^2 u"),
+    "sigmoid": ("σ(u)(1 - σ(u))", r"\sigma(u)\,(1-\sigma(u))"),
 }
+ACTIVATIONS = tuple(DERIVATIVE_TEXT)   # names offered by the widget
 FORMATS = ("text", "html", "tex")
 
 _HOT = "tab:orange"        # the chosen unit
@@ -129,7 +131,9 @@ class BackpropRecursion:
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}; got {activation!r}")
         self.activation = activation
-        self.f, self.fprime_fn, self._fprime_text, self._fprime_tex = ACTIVATIONS[activation]
+        act = _act.get_activation(activation)
+        self.f, self.fprime_fn = act.f, act.df
+        self._fprime_text, self._fprime_tex = DERIVATIVE_TEXT[activation]
         self._make_network(int(seed), weights, biases, x, t)
         self._forward_backward()
         self.select(layer, unit)

@@ -28,6 +28,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from .. import bouvrie as bv
+from ..shapes import conv_output_size
 from .._validate import as_array, check_shape, shape_str
 from ._common import fmt_fixed
 from ._common import png as _png
@@ -174,7 +175,8 @@ class CombinationMixer:
         if kh > H or kw > W:
             raise ValueError(f"k's kernels {kh}x{kw} must fit inside the input maps {H}x{W}")
         self.target = as_array(target, "target", ndim=2).astype(np.float64)
-        check_shape(self.target, "target", (H - kh + 1, W - kw + 1), "the 'valid' output size")
+        check_shape(self.target, "target", (conv_output_size(H, kh), conv_output_size(W, kw)),
+                    "the 'valid' output size")
         self.n_in = n
         self.c = np.zeros(n)
         self.set_c(np.array(DEFAULT_C[:n]) if c is None and n <= len(DEFAULT_C)

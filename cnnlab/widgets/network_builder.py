@@ -332,7 +332,9 @@ def picture_weight_sharing(n=8, k=3, figsize=(8.5, 3.0)):
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
-    m = n - k + 1
+    from ..shapes import conv_output_size
+
+    m = conv_output_size(n, k)
     fig, axes = plt.subplots(1, 3, figsize=figsize,
                              gridspec_kw={"width_ratios": [n, k + 2, m]})
     spots = [((0, 0), "#d62728"), ((3, 4), "#1f77b4")]
