@@ -109,7 +109,7 @@ def confusion_matrix(y_true, y_pred, n_classes=10):
 
 
 def plot_history(hist, ax=None):
-    """Learning curves: loss and accuracy per epoch, training and test."""
+    """Learning curves: loss and accuracy per epoch, training and validation (``val_*``)."""
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -118,10 +118,10 @@ def plot_history(hist, ax=None):
         fig = ax[0].figure
     ep = np.arange(1, len(hist["loss"]) + 1)
     ax[0].plot(ep, hist["loss"], "o-", label="training")
-    ax[0].plot(ep, hist["val_loss"], "s--", label="test")
+    ax[0].plot(ep, hist["val_loss"], "s--", label="validation")
     ax[0].set(xlabel="epoch", ylabel="cross-entropy E", title="loss")
     ax[1].plot(ep, 100 * np.asarray(hist["accuracy"]), "o-", label="training")
-    ax[1].plot(ep, 100 * np.asarray(hist["val_accuracy"]), "s--", label="test")
+    ax[1].plot(ep, 100 * np.asarray(hist["val_accuracy"]), "s--", label="validation")
     ax[1].set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
     for a in ax:
         a.legend()
@@ -463,9 +463,10 @@ def plot_augmented(image, n=7, seed=0):
 
 def plot_recipe_curves(plain, recipe):
     """Per-epoch learning curves of the plain run ``plain`` (a history) against the recipe's
-    runs ``recipe`` (a dict seed → history).  Left: test error in % (log scale).  Right:
-    accuracy in %, test solid, training (for the recipe: on augmented minibatches) dotted.
-    (Test losses are not compared: label smoothing caps the recipe's confidence, so its loss
+    runs ``recipe`` (a dict seed → history), both read on their ``val_*`` data (the validation
+    images).  Left: validation error in % (log scale).  Right: accuracy in %, validation solid,
+    training (for the recipe: on augmented minibatches) dotted.
+    (Losses are not compared: label smoothing caps the recipe's confidence, so its loss
     stays higher for the same predictions.)"""
     import matplotlib.pyplot as plt
 
@@ -476,9 +477,10 @@ def plot_recipe_curves(plain, recipe):
         ep = np.arange(1, len(h["val_accuracy"]) + 1)
         test = 100 * np.asarray(h["val_accuracy"])
         ax[0].plot(ep, 100 - test, style, color=c, label=name, ms=3)
-        ax[1].plot(ep, test, style, color=c, label=f"{name}, test", ms=3)
+        ax[1].plot(ep, test, style, color=c, label=f"{name}, validation", ms=3)
         ax[1].plot(ep, 100 * np.asarray(h["accuracy"]), ":", color=c, alpha=0.8)
-    ax[0].set(xlabel="epoch", ylabel="test error (%)", title="test error (log scale)", yscale="log")
+    ax[0].set(xlabel="epoch", ylabel="validation error (%)", title="validation error (log scale)",
+              yscale="log")
     ax[1].set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy (dotted: training)",
               ylim=(90, 100.5))
     for a in ax:
