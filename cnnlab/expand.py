@@ -66,7 +66,13 @@ def _check_widths(widths, name="widths"):
     return [int(w) for w in widths]
 
 
-def symbolic_dense(widths, activation="f"):
+def _check_first_index(first_index):
+    if first_index not in (0, 1) or isinstance(first_index, bool):
+        raise ValueError(f"first_index must be 0 or 1; got {first_index!r}")
+    return int(first_index)
+
+
+def symbolic_dense(widths, activation="f", first_index=1):
     """Build a fully connected network as SymPy expressions, every parameter a symbol.
 
     Layer ``l`` (1-based) computes ``u_j = sum_i w^{(l)}_{ji} h_i + b^{(l)}_j`` and
@@ -77,23 +83,28 @@ def symbolic_dense(widths, activation="f"):
     - activation: ``'f'`` (an unspecified function, so nothing is simplified), ``'relu'``
       (``Max(0, u)``) or ``'linear'``/``None`` (no activation: the network is affine and
       :func:`sympy.expand` multiplies it out completely)
+    - first_index: the number of the first input, unit and weight index in the symbols' names:
+      ``1`` (``x_1 ... x_n0``, the default kept for older callers) or ``0`` (``x_0 ...``, the
+      book's convention, see book/notation.md); weights are then named ``W^{(l)}_{j,i}``
 
     Returns a dict with
-    - ``'inputs'``: list of ``n0`` input symbols ``x_1 ... x_n0``
+    - ``'inputs'``: list of ``n0`` input symbols ``x_1 ... x_n0`` (or ``x_0 ...``)
     - ``'weights'``: list of ``L`` SymPy matrices, matrix ``l`` of shape ``(n_l, n_{l-1})``
     - ``'biases'``: list of ``L`` lists of bias symbols (length ``n_l``)
     - ``'outputs'``: list of ``nL`` SymPy expressions, each the whole network in one formula
     """
     widths = _check_widths(widths)
     _check_activation(activation)
-    xs = [sp.Symbol(f"x_{{{i + 1}}}") for i in range(widths[0])]
+    o = _check_first_index(first_index)
+    wname = "W" if o == 0 else "w"
+    xs = [sp.Symbol(f"x_{{{i + o}}}") for i in range(widths[0])]
     h = list(xs)
     weights, biases = [], []
     n_layers = len(widths) - 1
     for l in range(1, n_layers + 1):
         W = sp.Matrix(widths[l], widths[l - 1],
-                      lambda j, i: sp.Symbol(f"w^{{({l})}}_{{{j + 1},{i + 1}}}"))
-        b = [sp.Symbol(f"b^{{({l})}}_{{{j + 1}}}") for j in range(widths[l])]
+                      lambda j, i: sp.Symbol(f"{wname}^{{({l})}}_{{{j + o},{i + o}}}"))
+        b = [sp.Symbol(f"b^{{({l})}}_{{{j + o}}}") for j in range(widths[l])]
         u = [sum((W[j, i] * h[i] for i in range(widths[l - 1])), sp.Integer(0)) + b[j]
              for j in range(widths[l])]
         h = u if l == n_layers else [_apply(activation, uj) for uj in u]
@@ -102,7 +113,8 @@ def symbolic_dense(widths, activation="f"):
     return {"inputs": xs, "weights": weights, "biases": biases, "outputs": h}
 
 
-def symbolic_cnn(input_size=3, kernel_size=2, pool_size=2, activation="relu", pooling="max"):
+def symbolic_cnn(input_size=3, kernel_size=2, pool_size=2, activation="relu", pooling="max",
+                 first_index=1):
     """A one-channel CNN small enough to write out completely, as one SymPy expression.
 
     ``x`` (``input_size`` x ``input_size``) -> cross-correlation with one ``kernel_size`` x
@@ -121,6 +133,10 @@ def symbolic_cnn(input_size=3, kernel_size=2, pool_size=2, activation="relu", po
       ``pool_size <= input_size - kernel_size + 1``
     - activation: ``'relu'``, ``'f'`` (unspecified) or ``'linear'``/``None``
     - pooling: ``'max'`` (SymPy ``Max``) or ``'avg'`` (the mean of the window)
+    - first_index: ``1`` (the default kept for older callers: ``x_{1,1}``, ``k_{1,1}``, ``b``,
+      ``v_{1,1}``, ``c``) or ``0``, the book's notation (book/notation.md): 0-based names
+      ``x_{0,0}``, ``k_{0,0}``, the biases ``b^{(1)}`` (convolution, layer 1) and ``b^{(3)}``
+      (output unit, layer 3; layer 2 is the pooling) and the output weights ``W^{(3)}_{0,0}``
 
     Returns a dict with ``'x'`` (SymPy matrix of input symbols), ``'k'`` (kernel matrix),
     ``'b'``, ``'v'`` (matrix of dense weights, pooled-map shape), ``'c'``, ``'u'`` (matrix of
@@ -144,16 +160,18 @@ def symbolic_cnn(input_size=3, kernel_size=2, pool_size=2, activation="relu", po
     _check_activation(activation)
     if pooling not in ("max", "avg"):
         raise ValueError(f"pooling must be 'max' or 'avg'; got {pooling!r}")
-    x = sp.Matrix(input_size, input_size, lambda r, s: sp.Symbol(f"x_{{{r + 1},{s + 1}}}"))
-    k = sp.Matrix(kernel_size, kernel_size, lambda a, c: sp.Symbol(f"k_{{{a + 1},{c + 1}}}"))
-    b = sp.Symbol("b")
+    o = _check_first_index(first_index)
+    x = sp.Matrix(input_size, input_size, lambda r, s: sp.Symbol(f"x_{{{r + o},{s + o}}}"))
+    k = sp.Matrix(kernel_size, kernel_size, lambda a, c: sp.Symbol(f"k_{{{a + o},{c + o}}}"))
+    b = sp.Symbol("b" if o else "b^{(1)}")
     u = sp.Matrix(m, m, lambda r, s: sum(
         (k[a, c] * x[r + a, s + c] for a in range(kernel_size) for c in range(kernel_size)),
         sp.Integer(0)) + b)
     act = u.applyfunc(lambda e: _apply(activation, e))
     mp = m // pool_size
-    v = sp.Matrix(mp, mp, lambda p, q: sp.Symbol(f"v_{{{p + 1},{q + 1}}}"))
-    c = sp.Symbol("c")
+    vname = "v" if o else "W^{(3)}"
+    v = sp.Matrix(mp, mp, lambda p, q: sp.Symbol(f"{vname}_{{{p + o},{q + o}}}"))
+    c = sp.Symbol("c" if o else "b^{(3)}")
 
     def pooled(p, q):
         window = [act[p * pool_size + i, q * pool_size + j]

@@ -262,3 +262,26 @@ def test_page_uses_each_reserved_letter_in_its_role(page):
             problems += [f"{where}: {v}" for v in violations(math)]
     assert not problems, (f"{len(problems)} clash(es) with book/notation.md:\n"
                           + "\n".join(problems[:60]))
+
+
+def test_sympy_names_in_the_chapters_are_zero_based():
+    """Every SymPy network a chapter prints is built with first_index=0 (x_{0,0}, k_{0,0}, ...),
+    and the names it prints then really start at 0."""
+    from cnnlab import expand
+
+    calls = 0
+    for page in sorted(BOOK.glob("[0-9]*.ipynb")):
+        nb = json.loads(page.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            src = "".join(cell["source"])
+            for m in re.finditer(r"symbolic_(?:cnn|dense)\((?:[^()]|\([^()]*\))*\)", src):
+                calls += 1
+                assert "first_index=0" in m.group(0), f"{page.name}: {m.group(0)} prints 1-based names"
+    assert calls > 0
+    names = {str(s) for s in expand.symbolic_cnn(3, 2, 2, first_index=0)["output"].free_symbols}
+    assert {"x_{0,0}", "k_{0,0}", "b^{(1)}", "b^{(3)}"} <= names
+    assert not any(n.endswith(("{3,3}", "{2,2}")) and n.startswith("k") for n in names)
+    dense = {str(s) for s in expand.symbolic_dense([2, 2, 1], None, first_index=0)["outputs"][0].free_symbols}
+    assert "x_{0}" in dense and "W^{(1)}_{0,0}" in dense and "x_{2}" not in dense
