@@ -2,8 +2,14 @@
 anchor vectors, before and after rectification.
 
 - :class:`RecosSphereState` — plain state: anchors, the input's direction (angles), whether the
-  input is negated, the threshold ``phi`` of the rectifier (``phi = 0``: ReLU).  Tests move the
-  controls with its ``set_*`` methods and read ``x``, ``correlations`` and ``rectified``.
+  input is negated, the threshold ``phi`` of the rectifier (``phi = 0``: ReLU), and the weights
+  ``w`` of one next-layer unit.  Tests move the controls with its ``set_*`` methods and read
+  ``x``, ``correlations``, ``rectified``, ``firing_arc(k)`` and ``next_layer()``.
+- The next layer: a unit with weights ``w`` reads the first layer's responses.  Without
+  rectification the mirrored unit ``-w`` answers ``-x`` exactly as ``w`` answers ``x`` (the
+  pattern and its negative are the same evidence up to a sign flip of a weight); with the
+  rectifier they differ.  Each anchor's firing arc (the directions whose correlation with it
+  reaches ``phi``) is shaded on the circle, its cap outlined on the sphere.
 - :func:`build` / :func:`panel` — the ipywidgets panel (sliders wired with ``observe``), drawing
   into a Matplotlib figure shown as a PNG in an ``ipywidgets.Image``.
 - :func:`static_recos_sphere` — the static twin: the input and its negative, side by side.
@@ -23,6 +29,14 @@ DEFAULT_ANCHORS_2D = np.array([[np.cos(t), np.sin(t)] for t in np.deg2rad([0.0, 
 DEFAULT_ANCHORS_3D = np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]], float) / np.sqrt(3)
 
 
+def default_next_weights(k):
+    """Weights of the default next-layer unit for ``k`` anchors: ``(1, -1, 0, …)`` — "anchor 1
+    matches and anchor 2 does not"."""
+    w = np.zeros(int(k))
+    w[0], w[1] = 1.0, -1.0
+    return w
+
+
 class RecosSphereState:
     """What the widget shows, without any widget.
 
@@ -33,9 +47,11 @@ class RecosSphereState:
     - elevation: elevation in degrees (3-D only; ignored in 2-D)
     - phi: rectifier threshold in [0, 1) (TReLU; 0 is ReLU)
     - negate: if True the input is ``-x`` (the pattern's negative)
+    - next_weights: (K,) weights ``w`` of one next-layer unit (default
+      :func:`default_next_weights`)
     """
 
-    def __init__(self, anchors=None, theta=30.0, elevation=20.0, phi=0.0, negate=False):
+    def __init__(self, anchors=None, theta=30.0, elevation=20.0, phi=0.0, negate=False, next_weights=None):
         a = DEFAULT_ANCHORS_2D if anchors is None else anchors
         a = unit_vectors(a, name="anchors")
         if a.ndim != 2 or a.shape[1] not in (2, 3):
@@ -50,6 +66,7 @@ class RecosSphereState:
         self.set_elevation(elevation)
         self.set_phi(phi)
         self.set_negate(negate)
+        self.set_next_weights(default_next_weights(len(a)) if next_weights is None else next_weights)
 
     # controls --------------------------------------------------------------------------------
     def set_theta(self, degrees):
@@ -67,6 +84,13 @@ class RecosSphereState:
 
     def set_negate(self, flag):
         self.negate = bool(flag)
+
+    def set_next_weights(self, w):
+        w = np.asarray(w, dtype=float)
+        if w.shape != (len(self.anchors),):
+            raise ValueError(f"next_weights must have shape ({len(self.anchors)},), one weight per anchor; "
+                             f"got shape {w.shape}")
+        self.next_weights = w
 
     # derived quantities -----------------------------------------------------------------------
     @property
@@ -90,6 +114,30 @@ class RecosSphereState:
         """The correlations after TReLU with threshold ``phi`` (ReLU when ``phi = 0``), shape (K,)."""
         return trelu(self.correlations, self.phi)
 
+    def firing_arc(self, k):
+        """2-D only: the arc of input directions for which anchor ``k`` fires (``cos θ_k > phi``),
+        as ``(start, end)`` in degrees, centred on the anchor, half-width ``arccos(phi)``."""
+        if self.dim != 2:
+            raise ValueError("firing_arc is defined for 2-D anchors; in 3-D the firing set is a cap")
+        centre = np.degrees(np.arctan2(self.anchors[k, 1], self.anchors[k, 0]))
+        half = np.degrees(np.arccos(self.phi))
+        return centre - half, centre + half
+
+    def next_layer(self):
+        """What the next-layer unit ``w`` and its mirror ``-w`` output, with and without the rectifier.
+
+        Returns a dict with, for the input ``x`` (ignoring ``negate``): ``linear_w_x`` = w·c(x),
+        ``linear_mirror_negx`` = (−w)·c(−x), ``rect_w_x`` = w·f(c(x)) and ``rect_mirror_negx`` =
+        (−w)·f(c(−x)), f the TReLU with threshold ``phi``.  The two ``linear_*`` values are always
+        equal (c(−x) = −c(x)); the ``rect_*`` ones need not be.
+        """
+        v = -self.x if self.negate else self.x
+        c_pos, c_neg = correlations(v, self.anchors), correlations(-v, self.anchors)
+        w = self.next_weights
+        return {"linear_w_x": float(w @ c_pos), "linear_mirror_negx": float(-w @ c_neg),
+                "rect_w_x": float(w @ trelu(c_pos, self.phi)),
+                "rect_mirror_negx": float(-w @ trelu(c_neg, self.phi))}
+
     def describe(self):
         """One line of text: the correlations before and after rectification (rounded)."""
         c = np.round(self.correlations, 2) + 0.0
@@ -103,18 +151,57 @@ class RecosSphereState:
 # ---------------------------------------------------------------------------------------------
 
 def _axes(state, fig, rows=1, row=0):
-    """Create the two axes of one row of the figure (circle/sphere, bars)."""
+    """Create the three axes of one row of the figure (circle/sphere, bars, next layer)."""
     if state.dim == 2:
-        ax0 = fig.add_subplot(rows, 2, 2 * row + 1)
+        ax0 = fig.add_subplot(rows, 3, 3 * row + 1)
     else:
-        ax0 = fig.add_subplot(rows, 2, 2 * row + 1, projection="3d")
-    return ax0, fig.add_subplot(rows, 2, 2 * row + 2)
+        ax0 = fig.add_subplot(rows, 3, 3 * row + 1, projection="3d")
+    return ax0, fig.add_subplot(rows, 3, 3 * row + 2), fig.add_subplot(rows, 3, 3 * row + 3)
 
 
-def _draw_axes(state, ax0, ax1):
-    """Draw ``state``: the input and anchors in ``ax0``, the two bar groups in ``ax1``.
+def _draw_firing_sets(state, ax0):
+    """Shade each anchor's firing arc (2-D) or outline its cap ``cos θ_k = phi`` (3-D)."""
+    alpha = np.arccos(state.phi)
+    for k, a in enumerate(state.anchors):
+        if state.dim == 2:
+            lo, hi = np.deg2rad(state.firing_arc(k))
+            t = np.linspace(lo, hi, 60)
+            r = 1.0 + 0.06 * (k + 1)
+            ax0.plot(r * np.cos(t), r * np.sin(t), color=f"C{k}", lw=5, alpha=0.35, solid_capstyle="butt")
+        else:
+            u = np.cross(a, [1.0, 0, 0] if abs(a[0]) < 0.9 else [0, 1.0, 0])
+            u /= np.linalg.norm(u)
+            v = np.cross(a, u)
+            t = np.linspace(0, 2 * np.pi, 60)[:, None]
+            ring = np.cos(alpha) * a + np.sin(alpha) * (np.cos(t) * u + np.sin(t) * v)
+            ax0.plot(ring[:, 0], ring[:, 1], ring[:, 2], color=f"C{k}", lw=1.2, alpha=0.6)
 
-    Returns a dict of artists: the bar containers ``before`` and ``after`` and the input's line.
+
+def _draw_next_layer(state, ax2):
+    """The next-layer unit ``w`` on ``x`` and its mirror ``-w`` on ``-x``, without and with the
+    rectifier (grey and coloured bars).  Returns the bar container."""
+    n = state.next_layer()
+    vals = [n["linear_w_x"], n["linear_mirror_negx"], n["rect_w_x"], n["rect_mirror_negx"]]
+    bars = ax2.bar([0, 1, 2.5, 3.5], vals, width=0.8, color=["0.6", "0.6", "C3", "C2"])
+    ax2.axhline(0, color="k", lw=0.8)
+    ax2.set_xticks([0, 1, 2.5, 3.5], ["$w$ on $x$", "$-w$ on $-x$", "$w$ on $x$", "$-w$ on $-x$"], fontsize=7)
+    lim = max(1.0, 1.05 * float(np.max(np.abs(vals))))
+    ax2.set_ylim(-lim, lim)
+    ax2.text(0.5, -0.9 * lim, "no rectifier", ha="center", fontsize=7)
+    ax2.text(3.0, -0.9 * lim, f"TReLU, $\\varphi={state.phi:g}$", ha="center", fontsize=7)
+    w = ", ".join(f"{v:g}" for v in state.next_weights)
+    ax2.set_xlabel(f"next-layer unit, $w = ({w})$")
+    ax2.set_ylabel("next-layer input $w^\\top f(c)$")
+    ax2.set_title("output: the next layer", fontsize=9)
+    return bars
+
+
+def _draw_axes(state, ax0, ax1, ax2=None):
+    """Draw ``state``: the input, anchors and firing sets in ``ax0``, the two bar groups in
+    ``ax1``, the next layer in ``ax2`` (if given).
+
+    Returns a dict of artists: the bar containers ``before``, ``after`` (and ``next``) and the
+    input's line.
     """
     who = "$-x$" if state.negate else "$x$"
     x = state.x
@@ -156,7 +243,11 @@ def _draw_axes(state, ax0, ax1):
     ax1.set_ylabel("response")
     ax1.set_title("output: correlation with each anchor", fontsize=9)
     ax1.legend(fontsize=7, loc="lower right")
-    return {"before": before, "after": after, "line": line}
+    _draw_firing_sets(state, ax0)
+    out = {"before": before, "after": after, "line": line}
+    if ax2 is not None:
+        out["next"] = _draw_next_layer(state, ax2)
+    return out
 
 
 def _draw(state, fig=None):
@@ -167,7 +258,7 @@ def _draw(state, fig=None):
     import matplotlib.pyplot as plt
 
     if fig is None:
-        fig = plt.figure(figsize=(7.2, 3.0))
+        fig = plt.figure(figsize=(10.0, 3.0))
     fig.clf()
     artists = _draw_axes(state, *_axes(state, fig))
     fig.tight_layout()
@@ -249,7 +340,7 @@ def static_recos_sphere(anchors=None, theta=30.0, elevation=20.0, phi=0.0):
     """
     import matplotlib.pyplot as plt
 
-    fig = plt.figure(figsize=(7.2, 5.6))
+    fig = plt.figure(figsize=(10.0, 5.6))
     for row, neg in enumerate((False, True)):
         st = RecosSphereState(anchors, theta=theta, elevation=elevation, phi=phi, negate=neg)
         _draw_axes(st, *_axes(st, fig, rows=2, row=row))
