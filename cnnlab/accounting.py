@@ -27,11 +27,28 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validate import check_bool
+
 __all__ = ["layer_table", "summary_text", "receptive_field", "param_arithmetic", "total_macs"]
+
+
+def _check_model(model, what):
+    """``TypeError`` unless ``model`` is a :class:`cnnlab.Sequential`; ``ValueError`` (from the
+    model) unless it is built."""
+    from .model import Sequential
+
+    if not isinstance(model, Sequential):
+        raise TypeError(f"{what}: model must be a cnnlab.Sequential; got "
+                        f"{type(model).__name__} {model!r}")
+    model._need_built(what)
 
 
 def param_arithmetic(layer):
     """The parameter count of a built layer written as arithmetic, e.g. ``(3·3·3 + 1)·32 = 896``."""
+    from .layers import Layer
+
+    if not isinstance(layer, Layer):
+        raise TypeError(f"layer must be a cnnlab.layers layer; got {type(layer).__name__} {layer!r}")
     return layer.arithmetic()
 
 
@@ -41,7 +58,7 @@ def receptive_field(model):
 
     Returns a list of ``((r_rows, r_cols), (j_rows, j_cols))``, one per layer.
     """
-    model._need_built("receptive_field")
+    _check_model(model, "receptive_field")
     in_shape = model.input_shape[1:]
     full = tuple(in_shape[:2]) if len(in_shape) >= 2 else (in_shape[0], 1)
     r, j = [1, 1], [1, 1]
@@ -64,7 +81,7 @@ def receptive_field(model):
 def layer_table(model):
     """One dict per layer: ``name``, ``type``, ``output_shape``, ``params``, ``arithmetic``,
     ``macs``, ``activations``, ``bytes``, ``receptive_field``, ``jump``."""
-    model._need_built("layer_table")
+    _check_model(model, "layer_table")
     rows = []
     itemsize = model.dtype.itemsize
     for layer, (rf, jump) in zip(model.layers, receptive_field(model)):
@@ -91,6 +108,7 @@ def _fmt_bytes(n):
 def summary_text(model, extras=False):
     """The text :meth:`Sequential.summary` prints (Keras 2 layout plus an arithmetic column;
     ``extras`` adds multiply-adds, activations per sample and receptive field)."""
+    extras = check_bool(extras, "extras")
     rows = layer_table(model)
     head = ["Layer (type)", "Output Shape", "Param #", "Arithmetic"]
     if extras:

@@ -80,8 +80,9 @@ def load_digits(size=32, digit_size=28, test_size=0.2, seed=0, normalize="unit",
     int64 labels 0..9.
     """
     size = check_int(size, "size", minimum=8)
-    if size != 8:
-        digit_size = check_int(digit_size, "digit_size", minimum=8, maximum=size)
+    digit_size = check_int(digit_size, "digit_size")
+    if size != 8 and not 8 <= digit_size <= size:
+        raise ValueError(f"digit_size must be an int in 8..size={size}; got {digit_size}")
     test_size = check_real(test_size, "test_size", 0.0, 1.0, strict_min=True, strict_max=True)
     if seed is not None:
         seed = check_int(seed, "seed", minimum=0)

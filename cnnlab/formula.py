@@ -281,7 +281,9 @@ def describe(model):
     from .layers import (Activation, AveragePooling2D, Conv2D, Dense, Flatten, MaxPooling2D,
                          Subsampling)
 
-    model._need_built("formula")
+    from .accounting import _check_model
+
+    _check_model(model, "formula")
     terms = []
     for l, layer in enumerate(model.layers, start=1):
         ins = tuple(layer.input_shape[1:])
@@ -408,7 +410,10 @@ def _idx(names):
 def model_formula(model, nested=True):
     """The model as LaTeX: a ``Formula`` (a str with an ``aligned`` block: one line per layer,
     then, if ``nested``, the whole network as one nested expression)."""
+    from ._validate import check_bool
+
     terms = describe(model)
+    nested = check_bool(nested, "nested")
     lines = []
     for t in terms:
         env = {vid: name for vid, name, _ in t.out_vars}

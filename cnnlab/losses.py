@@ -68,8 +68,9 @@ def to_one_hot(y, num_classes, name="y"):
 
 def _check_p(p):
     p = as_array(p, "p")
-    if p.ndim < 1:
-        raise ValueError("p must be a batch of predictions (N, ...); got a 0-D array")
+    if p.ndim < 1 or p.shape[0] == 0:
+        raise ValueError(f"p must be a non-empty batch of predictions (N, ...); got shape "
+                         f"{shape_str(p.shape)}")
     return p
 
 

@@ -172,6 +172,7 @@ def train_step(model, xb, yb, loss, optimizer, where=""):
 
     Raises :class:`NonFiniteLossError` (before any weight changes) if the loss or a gradient is
     NaN or infinite; ``where`` (e.g. ``"epoch 2, batch 5"``) goes into the message."""
+    _check_model(model)
     p = model.forward(xb, training=True)
     value = loss.value(p, yb)
     at = f" at {where}" if where else ""
@@ -264,9 +265,20 @@ def _check_fit_args(model, x, y, epochs, batch_size, seed, verbose, shuffle, los
     return x, y, epochs, batch_size, seed, verbose, shuffle, loss, opt, metrics, val
 
 
+def _check_model(model):
+    from .model import Sequential
+
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a cnnlab.Sequential; got {type(model).__name__} "
+                        f"{model!r}"[:300])
+    if not model.layers:
+        raise ValueError("model has no layers; add some with model.add(...)")
+
+
 def _checked(model, fn):
     """Run the argument checks ``fn`` and put the model back as it was if one fails (the first
     ``predict``/``fit`` may build the model)."""
+    _check_model(model)
     snap = model._snapshot(model.layers)
     try:
         return fn()
@@ -413,6 +425,7 @@ def fit_scheduled(model, x, y, epochs, schedule, batch_size=32, seed=None, augme
 def evaluate(model, x, y, batch_size=256):
     """``[loss, metric, ...]`` (in the order of ``model.metrics_names``) if the model tracks
     metrics (accuracy by default for cross-entropy), else the loss (a float)."""
+    _check_model(model)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
 
     def checks():
