@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validate import as_array, check_ndim, check_shape, positive_int_pair, shape_str
+from ._extras import require
 from .activations import relu, relu_grad
 from .pool import maxpool2d, maxpool2d_backward
 from .sampling import up
@@ -82,9 +83,7 @@ def q3_input(index=0, jitter=0.0, seed=0):
 
     Returns ``(x, label)``: x of shape (1, 28, 28) and the digit's label (int).
     """
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
+    digits = require("sklearn.datasets", "(chain.q3_input, the digits)").load_digits()
     n = len(digits.target)
     if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
         raise TypeError(f"index must be an int; got {index!r}")

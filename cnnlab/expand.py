@@ -28,7 +28,10 @@ from any zero padding).
 from numbers import Integral
 
 import numpy as np
-import sympy as sp
+
+from ._extras import require
+
+sp = require("sympy", "(cnnlab.expand, symbolic formulas)")   # extra cnnlab[book]
 
 __all__ = [
     "symbolic_dense", "symbolic_cnn", "count_leaves", "count_terms",

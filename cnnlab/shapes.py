@@ -39,6 +39,7 @@ from ._validate import as_array, nonneg_int_pair, positive_int_pair, shape_str
 
 __all__ = [
     "conv_output_size", "conv_floors", "same_padding", "resolve_padding", "padded_output_size",
+    "window_taps",
     "KERNEL_LAYOUTS", "kernel_to_keras", "kernel_from_keras", "kernel_to_bouvrie",
     "kernel_from_bouvrie",
 ]
@@ -97,6 +98,21 @@ def padded_output_size(i, k, s=1, p_before=0, p_after=0, d=1, return_remainder=F
         )
     o, r = span // s + 1, span % s
     return (int(o), int(r)) if return_remainder else int(o)
+
+
+def window_taps(t, k, s=1, d=1):
+    """The padded-input positions read by window ``t`` along one axis: ``t·s + d·q`` for
+    ``q = 0 … k − 1`` (window ``t`` starts at ``t·s``; a dilation ``d`` spreads its taps).
+
+    Inputs: t window index (>= 0), k kernel length, s stride, d dilation (>= 1).
+    Returns a list of k ints.
+
+    >>> window_taps(2, 3, s=2, d=2)
+    [4, 6, 8]
+    """
+    t = _check_int("t", t, 0)
+    k, s, d = _check_int("k", k, 1), _check_int("s", s, 1), _check_int("d", d, 1)
+    return [t * s + d * q for q in range(k)]
 
 
 def conv_floors(i, k, s=1, p=0, d=1):

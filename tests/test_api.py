@@ -1,5 +1,6 @@
 """The public names of GUIDE §2 exist where other tests and the chapters expect them."""
 import importlib
+import inspect
 
 import pytest
 
@@ -24,14 +25,54 @@ QUALIFIED = [
 ]
 
 
-@pytest.mark.parametrize("name", FUNCTIONAL + ["Sequential"])
-def test_top_level_name_is_callable(name):
-    assert callable(getattr(cnnlab, name))
+_ = inspect.Parameter.empty
+# GUIDE §2's contract: the leading parameters, in order, with their defaults (``_``: required)
+SIGNATURES = {
+    "correlate2d": [("x", _), ("k", _), ("mode", "valid")],
+    "convolve2d": [("x", _), ("k", _), ("mode", "valid")],
+    "conv2d": [("x", _), ("w", _), ("b", None), ("stride", 1), ("padding", 0)],
+    "conv2d_backward": [("dy", _), ("x", _), ("w", _), ("stride", 1), ("padding", 0)],
+    "maxpool2d": [("x", _), ("size", 2), ("stride", None)],
+    "maxpool2d_backward": [("dy", _), ("x", _), ("size", 2), ("stride", None)],
+    "avgpool2d": [("x", _), ("size", 2), ("stride", None)],
+    "avgpool2d_backward": [("dy", _), ("x", _), ("size", 2), ("stride", None)],
+    "up": [("x", _), ("n", _)],
+    "down": [("x", _), ("n", _)],
+    "rot180": [("k", _)],
+    "subsample": [("x", _), ("beta", _), ("b", _), ("n", _)],
+    "subsample_backward": [("dy", _), ("x", _), ("beta", _), ("n", _)],
+    "Sequential": [("layers", None)],
+    "cnnlab.matlab.conv2": [("a", _), ("b", _), ("shape", "full")],
+    "cnnlab.gradcheck.numerical_gradient": [("f", _), ("x", _), ("h", 1e-6)],
+    "cnnlab.gradcheck.rel_error": [("a", _), ("b", _)],
+    "cnnlab.layers.Conv2D": [("filters", _), ("kernel_size", _), ("strides", (1, 1)),
+                             ("padding", "valid"), ("activation", None), ("use_bias", True),
+                             ("input_shape", None)],
+    "cnnlab.layers.MaxPooling2D": [("pool_size", (2, 2)), ("strides", None), ("padding", "valid")],
+    "cnnlab.layers.AveragePooling2D": [("pool_size", (2, 2)), ("strides", None), ("padding", "valid")],
+    "cnnlab.layers.Dense": [("units", _), ("activation", None), ("use_bias", True)],
+    "cnnlab.layers.Activation": [("activation", _)],
+}
 
 
-@pytest.mark.parametrize("module, name", QUALIFIED)
-def test_qualified_name_is_callable(module, name):
-    assert callable(getattr(importlib.import_module(module), name))
+def _resolve(dotted):
+    if "." not in dotted:
+        return getattr(cnnlab, dotted)
+    module, name = dotted.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
+
+
+@pytest.mark.parametrize("name", sorted(SIGNATURES))
+def test_signature_is_the_guides(name):
+    params = list(inspect.signature(_resolve(name)).parameters.values())
+    got = [(p.name, p.default) for p in params[:len(SIGNATURES[name])]]
+    assert got == SIGNATURES[name]
+
+
+def test_every_guide_name_is_covered():
+    assert set(FUNCTIONAL) <= set(SIGNATURES)
+    assert {f"{m}.{n}" for m, n in QUALIFIED} - {"cnnlab.layers.Flatten", "cnnlab.layers.Subsampling",
+                                                 "cnnlab.models.lenet5"} <= set(SIGNATURES)
 
 
 def test_every_exported_name_resolves():

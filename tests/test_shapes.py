@@ -160,3 +160,12 @@ def test_kernel_layout_errors():
         kernel_to_keras(np.zeros((3, 3)))
     with pytest.raises(TypeError, match=r"w must be a numeric"):
         kernel_from_keras(np.array([["a"]]))
+
+
+def test_window_taps_hand_worked():
+    from cnnlab.shapes import window_taps
+
+    assert window_taps(0, 3) == [0, 1, 2]
+    assert window_taps(2, 3, s=2, d=2) == [4, 6, 8]        # start 2·2, taps every 2nd cell
+    with pytest.raises(ValueError, match=r"t must be >= 0"):
+        window_taps(-1, 3)

@@ -5,6 +5,8 @@ The reference answers are not in the package: the checks compare salted digests 
 :mod:`cnnlab.exercises._vault`.
 """
 import numpy as np
+
+from ..models import C3_CONNECTIONS
 from ._vault import judge as _judge
 
 
@@ -14,10 +16,7 @@ __all__ = ["EX2", "C3", "check_ex1", "check_ex2", "check_ex3"]
 EX2 = {"x": np.array([[1, 2, 5, 6], [3, 4, 7, 8], [9, 10, 13, 14], [11, 12, 15, 16]], float),
        "delta": np.array([[0.5, -1.0], [2.0, 0.25]])}
 #: LeNet-5's Table I: C3 map -> the S2 maps it reads
-C3 = {0: (0, 1, 2), 1: (1, 2, 3), 2: (2, 3, 4), 3: (3, 4, 5), 4: (0, 4, 5), 5: (0, 1, 5),
-      6: (0, 1, 2, 3), 7: (1, 2, 3, 4), 8: (2, 3, 4, 5), 9: (0, 3, 4, 5), 10: (0, 1, 4, 5),
-      11: (0, 1, 2, 5), 12: (0, 1, 3, 4), 13: (1, 2, 4, 5), 14: (0, 2, 3, 5),
-      15: (0, 1, 2, 3, 4, 5)}
+C3 = dict(enumerate(C3_CONNECTIONS))   # the one table: cnnlab.models
 
 
 def check_ex1(answer):

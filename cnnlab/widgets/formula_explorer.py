@@ -16,10 +16,13 @@ draws the plot at default values (the static twin).
 from numbers import Integral
 
 import numpy as np
-import sympy as sp
 
 from cnnlab.expand import (dense_spec, expanded_terms, nested_leaves, parameter_count,
                            symbolic_dense)
+
+from .._extras import require
+
+sp = require("sympy", "(the formula explorer widget)")   # extra cnnlab[book]
 
 __all__ = ["FormulaExplorer", "panel", "static_formula_explorer", "MAX_DEPTH", "MAX_SHOWN"]
 

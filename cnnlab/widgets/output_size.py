@@ -20,7 +20,7 @@ from numbers import Integral
 
 import numpy as np
 
-from ..shapes import conv_output_size
+from ..shapes import conv_output_size, window_taps
 from ._common import png as _png
 
 __all__ = ["OutputSize", "panel", "static_output_size", "draw_coverage"]
@@ -99,8 +99,7 @@ class OutputSize:
 
     def taps(self, t):
         """Padded-input cells read by window ``t``: start + d·q for q = 0 … k − 1."""
-        start = t * self.s
-        return [start + self.d * q for q in range(self.k)]
+        return window_taps(t, self.k, self.s, self.d)
 
     def covered(self):
         """Boolean array over the padded input: True where some window reads the cell."""

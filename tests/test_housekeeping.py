@@ -1,0 +1,280 @@
+"""Keeps the house in shape (issue 11): one implementation per idea, thin widgets, a package
+that installs and imports as a library.
+
+The checks read the source (AST and tokens), so they fail as soon as someone writes an idea a
+second time.  ``PENDING`` names the places that still hold a copy, each with the helper who
+moves it; a file leaves the list when its copy is gone.
+"""
+import ast
+import io
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tokenize
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PKG = ROOT / "cnnlab"
+MODULES = sorted(p for p in PKG.rglob("*.py") if "exercises" not in p.parts or p.name != "_keys.py")
+WIDGETS = sorted((PKG / "widgets").glob("*.py"))
+
+#: copies not yet moved: file (relative to cnnlab/) -> (idea, who moves it)
+PENDING = {
+    "conv.py": ("output size inlined in _geometry", "perf18"),
+    "recos.py": ("output size, ReLU/TReLU of its own", "recos15"),
+    "interop.py": ("output sizes of converted PyTorch layers", "the interop author"),
+    "paths.py": ("max-pool switch matrix with its own window arithmetic", "fwd13"),
+}
+#: modules that build *symbolic* (SymPy) formulas: a symbolic max of a window is not a copy
+SYMBOLIC = {"expand.py"}
+
+
+def _rel(p):
+    return p.relative_to(PKG).as_posix()
+
+
+def _code_only(path):
+    """The module's source with strings and comments blanked (so docstrings may state formulas)."""
+    out = []
+    toks = tokenize.generate_tokens(io.StringIO(path.read_text()).readline)
+    for tok in toks:
+        if tok.type in (tokenize.STRING, tokenize.COMMENT):
+            continue
+        out.append(tok.string)
+    return " ".join(out)
+
+
+# ------------------------------------------------------------------------------ output sizes
+_SIZE = re.compile(r"-\s*k[hw]?\s*\)\s*//|//\s*s[hw]?\s*\+\s*1\b|-\s*k[hw]?\s*\+\s*1\b")
+
+
+def test_output_size_arithmetic_only_in_shapes():
+    offenders = [_rel(p) for p in MODULES
+                 if _rel(p) != "shapes.py" and _SIZE.search(_code_only(p))]
+    assert sorted(set(offenders) - set(PENDING)) == []
+
+
+def test_size_pattern_detects_what_it_should():
+    # the detector itself, on the forms it must catch and one it must not
+    for src in ["Ho = (H - kh) // sh + 1", "o = (i + 2 * p - k) // s + 1", "m = n - k + 1"]:
+        assert _SIZE.search(src), src
+    assert not _SIZE.search("x = a // b")
+
+
+# ------------------------------------------------------------------------------ activations
+_ACT_FUNCS = {"relu", "relu_grad", "sigmoid", "sigmoid_grad", "tanh_grad", "lecun_tanh",
+              "softmax", "trelu", "trelu_grad", "thresholded_relu"}
+
+
+def _activation_definitions(path):
+    tree = ast.parse(path.read_text())
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict):
+            for t in node.targets:
+                if isinstance(t, ast.Name) and "ACTIVATION" in t.id.upper():
+                    found.append(f"table {t.id}")
+        if isinstance(node, ast.FunctionDef) and node.name in _ACT_FUNCS:
+            found.append(f"def {node.name}")
+    return found
+
+
+def test_one_activation_registry():
+    offenders = {_rel(p): d for p in MODULES if _rel(p) not in ("activations.py", "losses.py")
+                 for d in [_activation_definitions(p)] if d}
+    assert set(offenders) - set(PENDING) == set(), offenders
+    assert "table ACTIVATIONS" in _activation_definitions(PKG / "activations.py")
+
+
+# ------------------------------------------------------------------------------ pooling
+_POOL_CORE = {"maxpool2d", "maxpool2d_backward", "avgpool2d", "avgpool2d_backward", "pool_geometry",
+              "up", "down"}
+
+
+def test_pooling_lives_in_pool_and_its_loop_twin():
+    """Outside pool.py and naive.py every function about pooling calls the core."""
+    offenders = []
+    for p in MODULES:
+        if _rel(p) in ("pool.py", "naive.py") or _rel(p) in SYMBOLIC or _rel(p) in PENDING:
+            continue
+        for node in ast.walk(ast.parse(p.read_text())):
+            if isinstance(node, ast.FunctionDef) and "pool" in node.name.lower() \
+                    and not node.name.startswith(("static_", "draw_", "_draw", "panel")):
+                names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | \
+                        {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
+                if not names & _POOL_CORE:
+                    offenders.append(f"{_rel(p)}:{node.lineno} {node.name}")
+    assert offenders == []
+
+
+# ------------------------------------------------------------------------------ widgets
+_KERNEL_RANGE = re.compile(r"\b(kh|kw|kernel_shape|self\.k)\b")
+
+
+def _kernel_loops(path):
+    """Loops over kernel entries that compute (a product or an accumulation in the body)."""
+    hits = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.For):
+            iters, body = [node.iter], node.body
+        elif isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
+            iters, body = [g.iter for g in node.generators], [node.elt]
+        else:
+            continue
+        if not any(_KERNEL_RANGE.search(ast.unparse(i)) for i in iters):
+            continue
+        inner = [n for b in body for n in ast.walk(b)]
+        if any(isinstance(n, ast.AugAssign) or (isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult))
+               for n in inner):
+            hits.append(f"{path.name}:{node.lineno}")
+    return hits
+
+
+def test_no_widget_loops_over_kernel_entries():
+    assert [h for p in WIDGETS for h in _kernel_loops(p)] == []
+
+
+def test_kernel_loop_detector_catches_a_loop(tmp_path):
+    f = tmp_path / "w.py"
+    f.write_text("def g(x, k, kh, kw):\n    s = 0\n    for p in range(kh):\n        s += k[p] * x[p]\n")
+    assert _kernel_loops(f) == ["w.py:3"]
+
+
+#: widget -> core modules it must take its mathematics from
+WIDGET_CORE = {
+    "pool_routes.py": {"pool", "sampling"},
+    "kernel_grad_pairs.py": {"bouvrie"},
+    "node_connections.py": {"bouvrie", "shapes"},
+    "conv_window.py": {"conv", "shapes"},
+    "output_size.py": {"shapes"},
+    "chain_stepper.py": {"chain"},
+    "backprop_recursion.py": {"activations"},
+}
+
+
+@pytest.mark.parametrize("widget", sorted(WIDGET_CORE))
+def test_widget_imports_its_mathematics_from_the_core(widget):
+    tree = ast.parse((PKG / "widgets" / widget).read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 2 and node.module:
+            imported.add(node.module.split(".")[0])
+        if isinstance(node, ast.ImportFrom) and node.level == 2 and node.module is None:
+            imported |= {a.name for a in node.names}
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("cnnlab."):
+            imported.add(node.module.split(".")[1])
+    assert WIDGET_CORE[widget] <= imported
+
+
+def test_one_number_format_for_widgets():
+    """`_fmt` is defined once (widgets/_common.fmt); a widget may only wrap it."""
+    for p in WIDGETS:
+        for node in ast.walk(ast.parse(p.read_text())):
+            if isinstance(node, ast.FunctionDef) and node.name == "_fmt":
+                calls = {n.func.id for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+                assert calls & {"fmt", "fmt_fixed"}, f"{p.name}:{node.lineno} formats numbers itself"
+
+
+# ------------------------------------------------------------------------------ C3 table
+def test_c3_table_defined_once():
+    first_two = re.compile(r"\(\s*0\s*,\s*1\s*,\s*2\s*\)\s*,\s*(1\s*:\s*)?\(\s*1\s*,\s*2\s*,\s*3\s*\)")
+    defs = [_rel(p) for p in MODULES if first_two.search(_code_only(p))]
+    assert defs == ["models.py"]
+
+
+# ------------------------------------------------------------------------------ packaging
+def _requires_python():
+    text = (ROOT / "pyproject.toml").read_text()
+    m = re.search(r'requires-python\s*=\s*">=(\d+)\.(\d+)"', text)
+    assert m, "pyproject.toml must state requires-python = \">=X.Y\""
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_syntax_matches_requires_python():
+    version = _requires_python()
+    for p in MODULES:
+        ast.parse(p.read_text(), filename=str(p), feature_version=version)
+
+
+def test_every_third_party_import_is_declared():
+    """Top-level imports of the package are core requirements; optional ones go through
+    cnnlab._extras.require (which names the extra) or sit inside a function."""
+    text = (ROOT / "pyproject.toml").read_text()
+    from cnnlab._extras import EXTRAS
+
+    stdlib = set(sys.stdlib_module_names)
+    core = {"numpy", "scipy", "cnnlab"}
+    for p in MODULES:
+        tree = ast.parse(p.read_text())
+        for node in tree.body:                                     # module level only
+            if isinstance(node, ast.Import):
+                tops = [a.name.split(".")[0] for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                tops = [node.module.split(".")[0]]
+            else:
+                continue
+            for top in tops:
+                assert top in stdlib or top in core, f"{_rel(p)} imports {top} at module level"
+    for dist, extra in EXTRAS.values():
+        assert re.search(rf'^{extra}\s*=\s*\[[^\]]*"{re.escape(dist)}', text, re.M | re.S), (dist, extra)
+
+
+def test_missing_extra_names_it(monkeypatch):
+    from cnnlab import _extras
+
+    monkeypatch.setitem(sys.modules, "sympy", None)               # import sympy now fails
+    with pytest.raises(ImportError, match=r"needs sympy.*pip install 'cnnlab\[book\]'"):
+        _extras.require("sympy", "(test)")
+
+
+def test_one_version_source():
+    import tomllib
+
+    import cnnlab
+
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in meta["project"] and "version" in meta["project"]["dynamic"]
+    assert meta["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "cnnlab.__version__"}
+    assert re.fullmatch(r"\d+\.\d+\.\d+", cnnlab.__version__)
+
+
+_CHECK = r"""
+import importlib, pkgutil, sys
+import cnnlab
+target = sys.argv[1]
+assert cnnlab.__file__.startswith(target), cnnlab.__file__
+names = [m.name for m in pkgutil.walk_packages(cnnlab.__path__, "cnnlab.")]
+for name in names:
+    importlib.import_module(name)
+from cnnlab.models import lenet5
+from cnnlab.data import load_digits
+counts = [l.count_params() for l in lenet5().layers if l.count_params()]
+(xtr, ytr), (xte, yte) = load_digits()
+import json
+print(json.dumps({"modules": len(names), "counts": counts, "train": xtr.shape, "test": xte.shape}))
+"""
+
+
+def test_non_editable_install_imports_every_module(tmp_path):
+    target = tmp_path / "site"
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--no-build-isolation",
+         "--quiet", "--target", str(target), str(ROOT)],
+        capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stderr[-2000:]
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
+    env["PYTHONPATH"] = str(target)
+    # run from an empty folder so that neither the repository nor its cache is on the path
+    run = subprocess.run([sys.executable, "-c", _CHECK, str(target)], cwd=tmp_path,
+                         capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    got = json.loads(run.stdout)
+    expected_modules = [p for p in MODULES if p.name != "__main__.py"]
+    assert got["modules"] >= len(expected_modules) - 1      # every module file (minus cnnlab/__init__)
+    assert got["counts"][:6] == [156, 12, 1516, 32, 48120, 10164]   # GUIDE §2 / LeCun 1998
+    assert got["train"][1:] == got["test"][1:] == [32, 32, 1]
+    assert got["train"][0] + got["test"][0] == 1797          # scikit-learn's digits
