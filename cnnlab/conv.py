@@ -18,16 +18,19 @@ and the output size along each axis is (see :func:`conv_output_size`)::
 
     H_out = ⌊(H + pad_top + pad_bottom − kh) / sh⌋ + 1.
 
-The implementation is *im2col*: every receptive field is copied into one column of a matrix,
-and the whole layer becomes one matrix product (the backward pass two more, plus ``col2im``,
-which adds the columns back onto the pixels).  Internally the batch index is kept *last*
-(columns in the order (i, j, n)), so that these copies and adds move long contiguous runs of
-memory; see :func:`_cols`.  The explicit-loop versions that read like the formula are in
-:mod:`cnnlab.naive`; the tests check that both agree.
+This module says what the layer computes, as the formulas read: :func:`conv2d` pads the input,
+slides a window over every output position and sums the products with the kernel; and
+:func:`conv2d_backward` is the three formulas of its gradients.  By default both hand the
+arrays, once checked, to :mod:`cnnlab.fastconv`, which computes the same numbers faster
+(im2col with the batch index last, one matrix product per pass, the batch split across
+threads); ``fast=False`` runs the formulas as written here.  The explicit loops are in
+:mod:`cnnlab.naive`; the tests check all three against each other and against SciPy, finite
+differences and PyTorch.
 """
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from . import fastconv as _fastconv
 from ._validate import as_array, check_alloc, check_shape, nonneg_int_pair, positive_int_pair, shape_str
 from .shapes import conv_floors, conv_output_size, resolve_padding  # noqa: F401 (re-exported)
 
@@ -165,16 +168,6 @@ def _geometry(x_shape, w_shape, stride, padding):
     return (sh, sw), (pt, pb, pl, pr), (Ho, Wo)
 
 
-def _batch_last(x4, pads):
-    """The zero-padded input in the *batch-last* layout ``(C, Hp, Wp, N)``:
-    ``xt[c, u, v, n] = x̃[n, c, u, v]`` with ``Hp = H + pad_top + pad_bottom`` (likewise ``Wp``)."""
-    N, C, H, W = x4.shape
-    pt, pb, pl, pr = pads
-    xt = np.zeros((C, H + pt + pb, W + pl + pr, N), dtype=x4.dtype)
-    xt[:, pt:pt + H, pl:pl + W, :] = x4.transpose(1, 2, 3, 0)
-    return xt
-
-
 def _as_batch(x, name="x"):
     x = as_array(x, name)
     if x.ndim not in (3, 4):
@@ -191,66 +184,53 @@ def _as_weights(w):
     return w
 
 
-def _cols(x4, w_shape, stride, padding):
-    """Batched im2col, batch index last: a C-contiguous (C·kh·kw, Ho·Wo·N) matrix and the geometry.
-
-    ``cols[(c, p, q), (i, j, n)] = x̃[n, c, i·sh + p, j·sw + q]``, rows in the order (c, p, q) of
-    ``w[f].ravel()`` and columns in the order (i, j, n); the whole layer is then the single
-    matrix product ``w.reshape(F, C·kh·kw) @ cols`` of shape (F, Ho·Wo·N).
-
-    Why the batch index last: for one kernel offset (p, q), the pixels read by all windows,
-    ``x̃[n, c, i·sh + p, j·sw + q]`` over (c, i, j, n), are a strided block of the batch-last input
-    ``xt`` (see :func:`_batch_last`) whose rows of Wo·N numbers are contiguous (for stride 1).  So
-    copying the windows (and adding them back in :func:`_col2im`) moves long runs of memory, where
-    the (n, c, i, j) order would move N·C·Ho runs of only Wo numbers each.
-    """
-    (sh, sw), pads, (Ho, Wo) = _geometry(x4.shape, w_shape, stride, padding)
-    N = x4.shape[0]
-    _, C, kh, kw = w_shape
-    # win[c, i, j, n, p, q] = xt[c, i·sh + p, j·sw + q, n]: a view, nothing copied yet
-    win = sliding_window_view(_batch_last(x4, pads), (kh, kw), axis=(1, 2))[:, ::sh, ::sw]
-    cols = win.transpose(0, 4, 5, 1, 2, 3).reshape(C * kh * kw, Ho * Wo * N)  # copies: this *is* im2col
-    return cols, (sh, sw), pads, (Ho, Wo)
+def _check_flag(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {value!r}")
+    return bool(value)
 
 
-def _col2im(rows, x_shape, kh, kw, stride, pads, out_hw):
-    """Adjoint of :func:`_cols`: add every entry of a (C·kh·kw, Ho·Wo·N) matrix ``dcols`` back
-    onto the input pixel it was read from; returns ``dx`` of shape ``x_shape`` = (N, C, H, W).
-
-    ``rows(p, q)`` returns the C rows (c, p, q) of ``dcols`` for one kernel offset, shape
-    (C, Ho·Wo·N) — a slice of a stored matrix, or computed on the spot (see
-    :func:`_input_gradient`).  One whole-batch strided slice add per kernel offset, kh·kw in all,
-    always in the same order.
-    """
-    N, C, H, W = x_shape
-    sh, sw = stride
-    Ho, Wo = out_hw
+# ---------------------------------------------------------------------------------------------
+# the definition: pad, slide the windows, sum the products
+# ---------------------------------------------------------------------------------------------
+def _pad(x4, pads):
+    """``x̃``: ``x`` (N, C, H, W) with pad_top/bottom zero rows and pad_left/right zero columns."""
     pt, pb, pl, pr = pads
-    dxt = np.zeros((C, H + pt + pb, W + pl + pr, N), dtype=rows(0, 0).dtype)  # batch last, padded
-    for p in range(kh):
-        for q in range(kw):
-            dxt[:, p:p + sh * (Ho - 1) + 1:sh, q:q + sw * (Wo - 1) + 1:sw, :] += rows(p, q).reshape(C, Ho, Wo, N)
-    return np.ascontiguousarray(dxt[:, pt:pt + H, pl:pl + W, :].transpose(3, 0, 1, 2))
+    return np.pad(x4, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
 
 
-# Above this size the matrix w2ᵀ·dY of conv2d_backward is not stored but made kh·kw rows-blocks at
-# a time (about an L3 cache: past it, writing the matrix out and reading it back costs more than
-# the kh·kw smaller products).
-_DCOLS_MAX_BYTES = 8 * 2**20
+def _windows(xp, kh, kw, stride, out_hw):
+    """``win[n, c, i, j, p, q] = x̃[n, c, i·sh + p, j·sw + q]``, shape (N, C, Ho, Wo, kh, kw):
+    the window under every output position, as a view of the padded input (nothing copied)."""
+    (sh, sw), (Ho, Wo) = stride, out_hw
+    return sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw][:, :, :Ho, :Wo]
 
 
-def _input_gradient(w, dY, x_shape, stride, pads, out_hw):
-    """``dx = col2im(w2ᵀ · dY)``: the gradient of the input, shape ``x_shape`` = (N, C, H, W).
+def _conv2d_formula(x4, w, b, stride, pads, out_hw):
+    """``y[n, f, i, j] = b[f] + Σ_c Σ_p Σ_q w[f, c, p, q] · x̃[n, c, i·sh + p, j·sw + q]``."""
+    kh, kw = w.shape[2:]
+    win = _windows(_pad(x4, pads), kh, kw, stride, out_hw)
+    y = np.einsum("ncijpq,fcpq->nfij", win, w, optimize=True)
+    return y if b is None else y + b[:, None, None]
 
-    ``w``: kernels (F, C, kh, kw), ``w2 = w.reshape(F, C·kh·kw)``; ``dY``: (F, Ho·Wo·N), the
-    upstream gradient with its columns in the order (i, j, n) of :func:`_cols`.
-    """
-    F, C, kh, kw = w.shape
-    if C * kh * kw * dY.shape[1] * dY.itemsize <= _DCOLS_MAX_BYTES:
-        dcols = (w.reshape(F, C * kh * kw).T @ dY).reshape(C, kh, kw, -1)  # one product
-        return _col2im(lambda p, q: dcols[:, p, q], x_shape, kh, kw, stride, pads, out_hw)
-    wt = w.transpose(2, 3, 1, 0)  # wt[p, q] = w[:, :, p, q]ᵀ, (C, F)
-    return _col2im(lambda p, q: wt[p, q] @ dY, x_shape, kh, kw, stride, pads, out_hw)
+
+def _conv2d_backward_formula(dy, x4, w, stride, pads, out_hw, need_dx):
+    """The three gradients of ``Σ dy ∘ y`` (see :func:`conv2d_backward`), each as written there."""
+    N, C, H, W = x4.shape
+    F, _, kh, kw = w.shape
+    (sh, sw), (Ho, Wo) = stride, out_hw
+    pt, pb, pl, pr = pads
+    db = dy.sum(axis=(0, 2, 3))                                      # Σ over n, i, j
+    win = _windows(_pad(x4, pads), kh, kw, stride, out_hw)
+    dw = np.einsum("nfij,ncijpq->fcpq", dy, win, optimize=True)     # Σ_{n,i,j} dy · x̃[window]
+    if not need_dx:
+        return None, dw, db
+    dxp = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=dy.dtype)
+    for p in range(kh):                                             # every pixel a window read
+        for q in range(kw):                                         # gets back dy · w, summed
+            dxp[:, :, p:p + sh * (Ho - 1) + 1:sh, q:q + sw * (Wo - 1) + 1:sw] += np.einsum(
+                "nfij,fc->ncij", dy, w[:, :, p, q], optimize=True)
+    return dxp[:, :, pt:pt + H, pl:pl + W], dw, db
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,14 +249,14 @@ def im2col(x, kernel_size, stride=1, padding=0):
     ``Ho = ⌊(H + pad_top + pad_bottom − kh)/sh⌋ + 1`` (likewise ``Wo``).  Column
     ``n·Ho·Wo + i·Wo + j`` holds the window under output position (n, i, j), flattened in the
     order (c, p, q), so that ``conv2d(x, w)`` equals ``w.reshape(F, -1) @ cols`` reshaped.
-    (Internally :func:`conv2d` orders the columns (i, j, n) instead, which is faster to build.)
+    (:mod:`cnnlab.fastconv` orders the columns (i, j, n) instead, which is faster to build.)
     """
     x4, unbatched = _as_batch(x)
     kh, kw = positive_int_pair(kernel_size, "kernel_size")
     N, C = x4.shape[:2]
-    cols, _, _, (Ho, Wo) = _cols(x4, (1, C, kh, kw), stride, padding)
-    # columns (i, j, n) -> (n, i, j)
-    return np.ascontiguousarray(cols.reshape(C * kh * kw, Ho * Wo, N).transpose(0, 2, 1)).reshape(C * kh * kw, -1)
+    sts, pads, out_hw = _geometry(x4.shape, (1, C, kh, kw), stride, padding)
+    win = _windows(_pad(x4, pads), kh, kw, sts, out_hw)              # (N, C, Ho, Wo, kh, kw)
+    return win.transpose(1, 4, 5, 0, 2, 3).reshape(C * kh * kw, -1)  # rows (c, p, q), cols (n, i, j)
 
 
 def col2im(cols, x_shape, kernel_size, stride=1, padding=0):
@@ -296,25 +276,28 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0):
     if not isinstance(x_shape, (tuple, list)) or len(x_shape) not in (3, 4):
         raise ValueError(f"x_shape must be (N, C, H, W) or (C, H, W); got {x_shape!r}")
     unbatched = len(x_shape) == 3
-    shape4 = (1, *x_shape) if unbatched else tuple(x_shape)
+    N, C, H, W = (1, *x_shape) if unbatched else tuple(x_shape)
     kh, kw = positive_int_pair(kernel_size, "kernel_size")
-    N, C = shape4[:2]
-    sts, pads, (Ho, Wo) = _geometry(shape4, (1, C, kh, kw), stride, padding)
+    (sh, sw), (pt, pb, pl, pr), (Ho, Wo) = _geometry((N, C, H, W), (1, C, kh, kw), stride, padding)
     check_shape(cols, "cols", (C * kh * kw, N * Ho * Wo), "(C·kh·kw, N·Ho·Wo)")
-    # columns (n, i, j) -> (i, j, n), the order _col2im expects
-    dcols = cols.reshape(C, kh, kw, N, Ho * Wo).transpose(0, 1, 2, 4, 3)
-    dx = _col2im(lambda p, q: dcols[:, p, q], shape4, kh, kw, sts, pads, (Ho, Wo))
+    blocks = cols.reshape(C, kh, kw, N, Ho, Wo)
+    dxp = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=cols.dtype)
+    for p in range(kh):
+        for q in range(kw):
+            dxp[:, :, p:p + sh * (Ho - 1) + 1:sh, q:q + sw * (Wo - 1) + 1:sw] += blocks[:, p, q].transpose(1, 0, 2, 3)
+    dx = dxp[:, :, pt:pt + H, pl:pl + W]
     return dx[0] if unbatched else dx
 
 
 # ---------------------------------------------------------------------------------------------
 # the convolution layer
 # ---------------------------------------------------------------------------------------------
-def conv2d(x, w, b=None, stride=1, padding=0):
+def conv2d(x, w, b=None, stride=1, padding=0, *, fast=True):
     """Forward pass of a convolution layer (cross-correlation, as every framework computes it).
 
     ``y[n, f, i, j] = b[f] + Σ_c Σ_p Σ_q w[f, c, p, q] · x̃[n, c, i·sh + p, j·sw + q]``
-    where ``x̃`` is ``x`` zero-padded.
+    where ``x̃`` is ``x`` zero-padded: pad, slide a window over every output position, sum the
+    products with the kernel (:func:`_conv2d_formula` says exactly this in NumPy).
 
     Inputs:
     - x: input of shape (N, C, H, W), or one sample (C, H, W)
@@ -322,14 +305,17 @@ def conv2d(x, w, b=None, stride=1, padding=0):
     - b: biases of shape (F,), or None for no bias
     - stride: int or (sh, sw), each >= 1
     - padding: int ``p`` (p zeros on every side), pair ``(ph, pw)``, ``"valid"`` (= 0),
-      ``"same"`` (stride 1 only; output H×W; for an even kernel the extra row goes to the bottom
-      and the extra column to the right, as in Keras/TensorFlow) or ``"full"`` (kh−1, kw−1 on
-      every side)
+      ``"same"`` (any stride, TensorFlow/Keras's rule: output ⌈H/sh⌉×⌈W/sw⌉, total padding
+      ``max((⌈i/s⌉ − 1)·s + k − i, 0)`` with the extra row/column at the bottom/right, see
+      :func:`cnnlab.shapes.same_padding`) or ``"full"`` (kh−1, kw−1 on every side)
+    - fast: True (default) computes it with :mod:`cnnlab.fastconv` (im2col, threads); False
+      with the formula as written — the same numbers up to rounding, the tests check it
 
     Returns ``y`` of shape (N, F, Ho, Wo) (or (F, Ho, Wo) for unbatched ``x``) with
     ``Ho = ⌊(H + pad_top + pad_bottom − kh)/sh⌋ + 1`` and ``Wo = ⌊(W + pad_left + pad_right − kw)/sw⌋ + 1``.
     The dtype is float32 when ``x`` and ``w`` are float32, float64 otherwise.
     """
+    fast = _check_flag(fast, "fast")
     x4, unbatched = _as_batch(x)
     w = _as_weights(w)
     dtype = np.result_type(x4, w)
@@ -338,22 +324,16 @@ def conv2d(x, w, b=None, stride=1, padding=0):
     if b is not None:
         b = as_array(b, "b")
         check_shape(b, "b", (F,), "one bias per filter, F = w.shape[0]")
-    N = x4.shape[0]
-    cols, _, _, (Ho, Wo) = _cols(x4, w.shape, stride, padding)  # (C·kh·kw, Ho·Wo·N)
-    # y = w2 @ cols, computed transposed: (Ho·Wo·N, C·kh·kw) @ (C·kh·kw, F).  Same numbers, but
-    # BLAS is faster when the long dimension Ho·Wo·N indexes the rows of the result.
-    yt = cols.T @ w.reshape(F, -1).T  # (Ho·Wo·N, F)
-    # (Ho·Wo, N, F) -> (N, F, Ho·Wo) in two steps, each reading whole rows of F numbers or one
-    # sample at a time; a single transpose would read with a stride of N·F numbers (4 KiB for
-    # LeNet's C3), which the CPU caches handle badly
-    y = np.ascontiguousarray(yt.reshape(Ho * Wo, N, F).transpose(1, 0, 2))  # (N, Ho·Wo, F)
-    y = np.ascontiguousarray(y.transpose(0, 2, 1)).reshape(N, F, Ho, Wo)
-    if b is not None:
-        y += b.astype(dtype, copy=False)[:, None, None]
+        b = b.astype(dtype, copy=False)
+    sts, pads, out_hw = _geometry(x4.shape, w.shape, stride, padding)
+    if fast:
+        y = _fastconv.conv2d_forward(x4, w, b, sts, pads, out_hw)
+    else:
+        y = _conv2d_formula(x4, w, b, sts, pads, out_hw)
     return y[0] if unbatched else y
 
 
-def conv2d_backward(dy, x, w, stride=1, padding=0):
+def conv2d_backward(dy, x, w, stride=1, padding=0, *, need_dx=True, fast=True):
     """Backward pass of :func:`conv2d`.
 
     With ``L = Σ dy ∘ conv2d(x, w, b, stride, padding)``:
@@ -365,8 +345,8 @@ def conv2d_backward(dy, x, w, stride=1, padding=0):
       (for stride 1: the *full* correlation of ``dy`` with ``rot180(w)``, i.e. a full
       convolution with ``w``), and ``dx`` is ``dx̃`` with the padding cut off.
 
-    In matrix form, with ``cols`` the im2col matrix of ``x`` (C·kh·kw, Ho·Wo·N) and ``dY`` the
-    matrix (F, Ho·Wo·N) of ``dy`` in the same column order: ``dw = dY · colsᵀ`` and
+    In matrix form, with ``cols`` the im2col matrix of ``x`` (C·kh·kw, N·Ho·Wo) and ``dY`` the
+    matrix (F, N·Ho·Wo) of ``dy`` in the same column order: ``dw = dY · colsᵀ`` and
     ``dx = col2im(w2ᵀ · dY)`` where ``w2 = w.reshape(F, C·kh·kw)``.
 
     Inputs:
@@ -374,27 +354,28 @@ def conv2d_backward(dy, x, w, stride=1, padding=0):
     - x: the forward input, (N, C, H, W) or (C, H, W)
     - w: kernels (F, C, kh, kw)
     - stride, padding: exactly as given to :func:`conv2d`
+    - need_dx: False skips ``dx`` (returned as None) — the first layer of a network needs no
+      gradient of its input, and ``dx`` costs about a third of the backward pass
+    - fast: as in :func:`conv2d`
 
     Returns ``(dx, dw, db)`` with the shapes of ``x``, ``w`` and (F,).
     """
+    need_dx = _check_flag(need_dx, "need_dx")
+    fast = _check_flag(fast, "fast")
     x4, unbatched = _as_batch(x)
     w = _as_weights(w)
     dy = as_array(dy, "dy")
     dtype = np.result_type(x4, w, dy)
     x4, w, dy = (a.astype(dtype, copy=False) for a in (x4, w, dy))
-    F, C, kh, kw = w.shape
-    cols, sts, pads, (Ho, Wo) = _cols(x4, w.shape, stride, padding)  # (C·kh·kw, Ho·Wo·N)
-    N = x4.shape[0]
+    sts, pads, (Ho, Wo) = _geometry(x4.shape, w.shape, stride, padding)
+    N, F = x4.shape[0], w.shape[0]
     expected = (F, Ho, Wo) if unbatched else (N, F, Ho, Wo)
     check_shape(dy, "dy", expected, "the shape of conv2d's output")
     dy4 = dy.reshape(N, F, Ho, Wo)
-    db = dy4.reshape(N, F, Ho * Wo).sum(axis=(0, 2))
-    dY = dy4.transpose(1, 2, 3, 0).reshape(F, Ho * Wo * N)  # columns (i, j, n) like cols; copies
-    # dw = dY @ colsᵀ, computed transposed as cols @ dYᵀ (C·kh·kw, F): BLAS prefers the long
-    # dimension of the result first
-    dw = np.ascontiguousarray((cols @ dY.T).T).reshape(w.shape)
-    # free cols before the matrix of the same size, w2ᵀ @ dY, is made: a lower peak of memory,
-    # and (with glibc's malloc) no fresh pages to fault in on every call
-    del cols
-    dx = _input_gradient(w, dY, x4.shape, sts, pads, (Ho, Wo))
-    return (dx[0] if unbatched else dx), dw, db
+    if fast:
+        dx, dw, db = _fastconv.conv2d_backward(dy4, x4, w, sts, pads, (Ho, Wo), need_dx)
+    else:
+        dx, dw, db = _conv2d_backward_formula(dy4, x4, w, sts, pads, (Ho, Wo), need_dx)
+    if dx is not None and unbatched:
+        dx = dx[0]
+    return dx, dw, db
