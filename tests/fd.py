@@ -1,12 +1,22 @@
-"""Central finite differences written out independently of cnnlab.gradcheck, for the tests."""
+"""Central finite differences written out independently of cnnlab.gradcheck, for the tests.
+
+The one finite-difference helper of the test suite: tests call :func:`fd_grad` instead of
+writing the loop again.
+"""
 import numpy as np
 
 
-def fd_grad(f, a, h=1e-6):
+def fd_grad(f, a, h=1e-6, mask=None):
     """Centred differences of the scalar ``f()`` with respect to the array ``a`` (changed in place
-    and restored entry by entry)."""
+    and restored entry by entry; ``a`` may be a view into the array ``f`` reads).
+
+    ``mask``: optional boolean-like array of ``a``'s shape; entries where it is 0 are skipped
+    (left at 0), e.g. weights that a connection table fixes at zero.
+    """
     g = np.zeros_like(a)
     for idx in np.ndindex(a.shape):
+        if mask is not None and not mask[idx]:
+            continue
         old = a[idx]
         a[idx] = old + h
         fp = f()
