@@ -1,14 +1,7 @@
 # CNN Math Lab — every target bootstraps .venv itself (only Python 3.11 needed).
 #
-#   make book      build the website into _build/html (warnings are errors)
-#   make test      pytest over tests/ and nbval over every notebook in book/ (one run)
-#   make lab       Jupyter Lab on book/
-#   make student   student handout (no solutions, plain Markdown, caches) into _build/student/
-#   make student-site  website without solutions; launch buttons open the student notebooks
-#                  (STUDENT_REPO=url STUDENT_BRANCH=student: where _build/student is published)
-#   make slides    reveal.js slides per chapter into _build/slides/
-#   make bench     benchmarks/conv_speed.py
-#   make execute NB=book/01_convolution.ipynb   execute one notebook in place
+# `make help` lists the targets; it is generated from the `## ` line(s) right above each target,
+# so a new target documents itself by carrying such a line.
 #
 # The venv is (re)installed only when requirements*.txt or pyproject.toml change
 # (stamp file .venv/.cnnlab-installed).
@@ -28,9 +21,13 @@ EXEC_TIMEOUT ?= 1800
 
 .PHONY: venv book test lab student student-site slides bench execute clean help
 
+## this list (generated from the `## ` lines above the targets)
 help:
-	@sed -n '2,13p' Makefile
+	@awk '/^## /{d = d (d ? " " : "") substr($$0, 4); next} \
+	     /^[a-zA-Z][a-zA-Z0-9_-]*:/ && d {split($$1, t, ":"); printf "  make %-14s %s\n", t[1], d} \
+	     {d = ""}' $(firstword $(MAKEFILE_LIST))
 
+## create .venv and install requirements-dev.txt and cnnlab (editable); redone when they change
 venv: $(STAMP)
 
 $(BIN)/python:
@@ -47,6 +44,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml | $(BIN)/python
 _build/offline/vendor/.complete: tools/vendor_assets.py
 	$(PYTHON) tools/vendor_assets.py _build/offline/vendor
 
+## build the website into _build/html (warnings are errors)
 book: $(STAMP) _build/offline/vendor/.complete
 	rm -rf $(HTML)
 	$(BIN)/jupyter-book build . --all -W --keep-going
@@ -56,32 +54,39 @@ book: $(STAMP) _build/offline/vendor/.complete
 $(HTML)/.built: $(BOOK_SOURCES) | $(STAMP)
 	$(MAKE) book
 
+## pytest over tests/ and nbval over every notebook in book/ (one run; PYTEST_ARGS=... to narrow)
 test: $(STAMP) $(HTML)/.built
 	$(BIN)/python -m pytest --nbval --nbval-current-env \
 		--nbval-sanitize-with book/nbval_sanitize.cfg $(PYTEST_ARGS)
 
+## Jupyter Lab on book/
 lab: $(STAMP)
 	@$(BIN)/python -c "import jupyterlab" 2>/dev/null || $(BIN)/python -m pip install 'jupyterlab>=4,<5'
 	$(BIN)/jupyter lab --notebook-dir=book $(LAB_ARGS)
 
+## student handout (no solutions) into _build/student/
 student: $(STAMP)
 	rm -rf _build/student
 	$(BIN)/python tools/student.py book _build/student
 
-# The book minus solutions and teacher pages, built from _build/student-site-src.
+## the website without solutions and teacher pages, into _build/student-site
+## (STUDENT_REPO=url STUDENT_BRANCH=student: where _build/student is published)
 student-site: $(STAMP) _build/offline/vendor/.complete student
 	$(BIN)/python tools/student_site.py _build/student-site-src
 	rm -rf _build/student-site
 	$(BIN)/jupyter-book build _build/student-site-src --path-output _build/student-site -W --keep-going
 	@echo "student site: _build/student-site/_build/html/index.html"
 
+## reveal.js slides per chapter into _build/slides/
 slides: $(STAMP) _build/offline/vendor/.complete
 	$(BIN)/python tools/slides.py book _build/slides
 
+## two benchmarks: benchmarks/conv_speed.py and benchmarks/train_lenet.py (ratios vs references)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/conv_speed.py
 	$(BIN)/python benchmarks/train_lenet.py --threads 2
 
+## execute one notebook in place: make execute NB=book/01_convolution.ipynb
 execute: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make execute NB=book/01_convolution.ipynb"; exit 2; }
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
@@ -89,5 +94,6 @@ execute: $(STAMP)
 		--ExecutePreprocessor.timeout=$(EXEC_TIMEOUT) \
 		--ExecutePreprocessor.kernel_name=python3 "$(NB)"
 
+## remove _build
 clean:
 	rm -rf _build
