@@ -246,10 +246,13 @@ def run_experiments(names=None, seeds=None, part=None, where=None, anchor_run=Tr
     return results
 
 
-def merge_parts(where=None, remove=True):
+def merge_parts(where=None, remove=True, out=None):
     """Join ``recos_runs.part*.json`` / ``recos_preds.part*.npz`` / ``recos_weights.part*.npz``
-    (and the main files, if present) into the main cache files; each (condition, seed) once."""
+    (and the main files, if present) into the main cache files; each (condition, seed) once.
+    ``out``: write the merged files there instead of ``where`` (then nothing is removed)."""
     where = Path(cache_dir() if where is None else where)
+    dest = where if out is None else Path(out)
+    remove = remove and out is None
     parts = sorted(where.glob("recos_runs.part*.json"))
     main = where / "recos_runs.json"
     sources = ([main] if main.exists() else []) + parts
@@ -274,9 +277,10 @@ def merge_parts(where=None, remove=True):
                 with np.load(f) as z:
                     for k in z.files:
                         store.setdefault(k, z[k])
-    _atomic_npz(where / "recos_preds.npz", preds)
-    _atomic_npz(where / "recos_weights.npz", weights)
-    _atomic_json(main, results)
+    dest.mkdir(parents=True, exist_ok=True)
+    _atomic_npz(dest / "recos_preds.npz", preds)
+    _atomic_npz(dest / "recos_weights.npz", weights)
+    _atomic_json(dest / "recos_runs.json", results)
     if remove:
         for jp in parts:
             stem = jp.name[len("recos_runs"):-len(".json")]
