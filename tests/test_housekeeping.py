@@ -278,3 +278,27 @@ def test_non_editable_install_imports_every_module(tmp_path):
     assert got["counts"][:6] == [156, 12, 1516, 32, 48120, 10164]   # GUIDE §2 / LeCun 1998
     assert got["train"][1:] == got["test"][1:] == [32, 32, 1]
     assert got["train"][0] + got["test"][0] == 1797          # scikit-learn's digits
+
+
+# ------------------------------------------------------------------------------ the repository
+def test_contributing_is_self_contained():
+    text = (ROOT / "CONTRIBUTING.md").read_text()
+    assert "../" not in text and "/work/" not in text
+    for target in re.findall(r"\]\(([^)#]+)\)", text):
+        if not target.startswith(("http://", "https://")):
+            assert (ROOT / target).exists(), target
+    for word in ("notation", "Public API", "Notebook conventions", "book/experiments", "solution"):
+        assert word in text, word
+
+
+def test_make_help_lists_every_phony_target():
+    import shutil
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    text = (ROOT / "Makefile").read_text()
+    phony = set(re.search(r"^\.PHONY:(.*)$", text, re.M).group(1).split())
+    out = subprocess.run(["make", "-s", "--no-print-directory", "help"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60).stdout
+    listed = set(re.findall(r"^\s+make (\S+)", out, re.M))
+    assert phony <= listed, sorted(phony - listed)
