@@ -19,7 +19,7 @@ LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Long cells (training a small network) need more than nbconvert's default 30 s.
 EXEC_TIMEOUT ?= 1800
 
-.PHONY: venv book test lab student student-site slides bench execute clean help
+.PHONY: venv book test lab student student-site assignments grade slides bench execute clean help
 
 ## this list (generated from the `## ` lines above the targets)
 help:
@@ -76,6 +76,16 @@ student-site: $(STAMP) _build/offline/vendor/.complete student
 	rm -rf _build/student-site
 	$(BIN)/jupyter-book build _build/student-site-src --path-output _build/student-site -W --keep-going
 	@echo "student site: _build/student-site/_build/html/index.html"
+
+## one otter-grader assignment per chapter into _build/assignments/ (hand out dist/student/)
+assignments: $(STAMP)
+	$(BIN)/python tools/assignments.py _build/assignments
+
+## grade submitted notebooks with otter run (no Docker): make grade SUBMISSIONS=dir -> dir/gradebook.csv
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir/of/notebooks"; exit 2; }
+	@test -d _build/assignments || $(MAKE) assignments
+	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" _build/assignments "$(SUBMISSIONS)/gradebook.csv"
 
 ## reveal.js slides per chapter into _build/slides/
 slides: $(STAMP) _build/offline/vendor/.complete
