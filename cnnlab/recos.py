@@ -28,6 +28,7 @@ from numbers import Real
 import numpy as np
 
 from ._validate import as_array, check_ndim, positive_int_pair, shape_str
+from . import activations as _act
 from .layers import Conv2D, Layer, _act_mixin_forward
 
 __all__ = [
@@ -130,95 +131,41 @@ def recos_response(x, anchors, bias=0.0, activation="relu", phi=0.0):
 # Rectifiers
 # ---------------------------------------------------------------------------------------------
 
-def relu(u):
-    """``max(0, u)`` elementwise (the rectification of RECOS)."""
-    return np.maximum(as_array(u, "u"), 0.0)
-
-
-def _check_phi(phi):
-    if isinstance(phi, bool) or not isinstance(phi, (Real, np.floating, np.integer)):
-        raise TypeError(f"phi must be a real number in [0, 1); got {phi!r} (type {type(phi).__name__})")
-    phi = float(phi)
-    if not (0.0 <= phi < 1.0):
-        raise ValueError(
-            f"phi must lie in [0, 1) (TReLU divides by 1 - phi, so phi = 1 is undefined); got {phi!r}"
-        )
-    return phi
-
-
-def trelu(u, phi):
-    """Thresholded ReLU: ``0`` for ``u < phi``, ``(u - phi)/(1 - phi)`` otherwise.
-
-    (The chapter attributes the name to Kuo's 2017 article, which we have not read; the formula
-    is the one the chapter states and tests.)
-
-    The formula is defined for ``phi < 1`` only (at ``phi = 1`` it divides by zero); we accept
-    ``0 <= phi < 1`` and raise ``ValueError`` otherwise.  ``phi = 0`` is the ordinary ReLU.  On a
-    correlation ``u ∈ [-1, 1]`` it maps ``[phi, 1]`` onto ``[0, 1]``: correlations weaker than
-    ``phi`` are discarded, the rest are stretched to use the full range.
-
-    Inputs:
-    - u: array of any shape
-    - phi: threshold, a float in [0, 1)
-
-    Returns an array of the same shape as ``u``.
-    """
-    phi = _check_phi(phi)
-    a = as_array(u, "u")
-    return np.where(a < phi, 0.0, (a - phi) / (1.0 - phi)).astype(a.dtype, copy=False)
-
-
-def trelu_grad(u, phi):
-    """Derivative of :func:`trelu`: ``0`` for ``u < phi``, ``1/(1 - phi)`` for ``u > phi``.
-
-    At the kink ``u = phi`` we return ``1/(1 - phi)`` (the right derivative), as frameworks do
-    for ReLU's kink with the opposite choice; the set has measure zero in training.
-    """
-    phi = _check_phi(phi)
-    a = as_array(u, "u")
-    return np.where(a < phi, 0.0, 1.0 / (1.0 - phi)).astype(a.dtype, copy=False)
+relu = _act.relu          #: ``max(0, u)`` elementwise (the rectification of RECOS): the registry's
+trelu = _act.trelu        #: the thresholded ReLU, from the one activation registry (cnnlab.activations)
+trelu_grad = _act.trelu_grad
+trelu_activation = _act.trelu_activation
+# ``trelu(u, phi)``: 0 for ``u < phi``, ``(u - phi)/(1 - phi)`` otherwise, for ``0 <= phi < 1``
+# (at phi = 1 it divides by zero; phi = 0 is ReLU); on a correlation in [-1, 1] it maps
+# [phi, 1] onto [0, 1].  The chapter defines it as its own construction (it has not read Kuo's
+# 2017 article, to which the name is sometimes attached).
 
 
 class TReLU:
-    """Thresholded ReLU as an activation object: ``TReLU(phi)(u)`` and ``.derivative(u)``.
-
-    ``forward(u)``/``__call__(u)`` give :func:`trelu`; ``derivative(u)`` gives :func:`trelu_grad`;
-    ``backward(u, dy)`` returns ``dy * derivative(u)``.  ``name`` is ``"trelu(phi)"``.
+    """Thresholded ReLU as an object: ``TReLU(phi)(u)``, ``.derivative(u)`` and, in the package's
+    one convention, ``backward(dy, u) = dy * derivative(u)`` (dy first).  ``name`` is
+    ``"trelu(phi)"``.  A thin view over :func:`cnnlab.activations.trelu_activation`.
     """
 
     def __init__(self, phi=0.5):
-        self.phi = _check_phi(phi)
+        self._act = trelu_activation(phi)
+        self.phi = float(phi)
         self.name = f"trelu({self.phi:g})"
         self.__name__ = self.name
 
     def __call__(self, u):
-        return trelu(u, self.phi)
+        return self._act(u)
 
     forward = __call__
 
     def derivative(self, u):
         return trelu_grad(u, self.phi)
 
-    def backward(self, u, dy):
-        return as_array(dy, "dy") * trelu_grad(u, self.phi)
+    def backward(self, dy, u):
+        return self._act.backward(dy, u)
 
     def __repr__(self):
         return f"TReLU(phi={self.phi:g})"
-
-
-def trelu_activation(phi):
-    """TReLU as a :class:`cnnlab.layers.ActivationSpec`, to pass as ``activation=`` to
-    ``Conv2D``/``Dense``/``Activation``: forward :func:`trelu`, backward ``dy ·`` :func:`trelu_grad`.
-    """
-    from .layers import ActivationSpec
-
-    phi = _check_phi(phi)
-    return ActivationSpec(
-        f"trelu(phi={phi:g})",
-        lambda u: trelu(u, phi),
-        lambda u, y, dy: dy * trelu_grad(u, phi),
-        lambda a: rf"\operatorname{{TReLU}}_{{{phi:g}}}\!\left({a}\right)",
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -682,10 +629,8 @@ class CosineConv2D(Layer):
 # ---------------------------------------------------------------------------------------------
 
 def _activation(name):
-    """Map an experiment's activation word to what ``Conv2D``/``Dense`` accept."""
-    if isinstance(name, str) and name.startswith("trelu"):
-        return trelu_activation(float(name.split(":", 1)[1]))
-    return name
+    """An experiment's activation word as the registry reads it (``"trelu:0.5"`` included)."""
+    return _act.get_activation(name)
 
 
 def recos_lenet(activation="relu", dense_activation=None, conv_layers=2, seed=0, dtype=np.float32,
