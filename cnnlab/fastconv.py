@@ -161,6 +161,39 @@ def _forward_piece(x, w2, b, out, kh, kw, stride, pads, out_hw):
         np.add(Y, b[:, None, None], out=out)  # the layout change and the bias in one pass
 
 
+def _add_input_gradient_cols(dxt, dY, w2, kh, kw, stride, out_hw):
+    """``dxt += col2im(w2ᵀ · dY)``: every entry of ``dcols = w2ᵀ · dY`` (C·kh·kw, Ho·Wo·n) goes
+    back onto the pixel of the padded, batch-last input it was read from: kh·kw strided adds."""
+    C, n = dxt.shape[0], dxt.shape[3]
+    (sh, sw), (Ho, Wo) = stride, out_hw
+    dcols = (w2.T @ dY).reshape(C, kh, kw, Ho, Wo, n)
+    for p in range(kh):
+        for q in range(kw):
+            dxt[:, p:p + sh * (Ho - 1) + 1:sh, q:q + sw * (Wo - 1) + 1:sw] += dcols[:, p, q]
+
+
+def _add_input_gradient_rows(dxt, dY, w2, kh, kw, out_hw):
+    """The same for stride 1, with kh adds instead of kh·kw: a full correlation along the columns
+    done by one matrix product, then one add per kernel row.
+
+    With ``dYp`` = dY zero-padded by kw − 1 columns on each side, ``D[(f, t), (i, v, n)] =
+    dYp[f, i, v + t, n]`` and ``Wr[(p, c), (f, t)] = w[f, c, p, kw − 1 − t]``, the product
+    ``R = Wr · D`` holds ``R[p, c, i, v, n] = Σ_{f,q} w[f, c, p, q] · dy[n, f, i, v − q]``, and
+    ``dx̃[c, i + p, v, n] += R[p, c, i, v, n]``.  Cheaper than col2im when D is the smaller matrix
+    (when F·(Wo + kw − 1) < C·kh·Wo, e.g. LeNet's C3 and C5).
+    """
+    C, Wp, n = dxt.shape[0], dxt.shape[2], dxt.shape[3]
+    F = w2.shape[0]
+    Ho, Wo = out_hw
+    wr = w2.reshape(F, C, kh, kw)[..., ::-1].transpose(2, 1, 0, 3).reshape(kh * C, F * kw)
+    dYp = np.zeros((F, Ho, Wo + 2 * (kw - 1), n), dtype=dY.dtype)
+    dYp[:, :, kw - 1:kw - 1 + Wo] = dY.reshape(F, Ho, Wo, n)
+    D = sliding_window_view(dYp, kw, axis=2).transpose(0, 4, 1, 2, 3).reshape(F * kw, Ho * Wp * n)
+    R = (wr @ D).reshape(kh, C, Ho, Wp, n)
+    for p in range(kh):
+        dxt[:, p:p + Ho] += R[p]
+
+
 def _backward_piece(dy, x, w2, dx, kh, kw, stride, pads, out_hw):
     n, C, H, W = x.shape
     F = w2.shape[0]
@@ -170,11 +203,11 @@ def _backward_piece(dy, x, w2, dx, kh, kw, stride, pads, out_hw):
     db = dY.sum(axis=1)
     dw2 = (_cols(x, kh, kw, stride, pads, out_hw) @ dY.T).T  # (F, C·kh·kw)
     if dx is not None:
-        dcols = (w2.T @ dY).reshape(C, kh, kw, Ho, Wo, n)
         dxt = np.zeros((C, H + pt + pb, W + pl + pr, n), dtype=dY.dtype)  # batch last, padded
-        for p in range(kh):
-            for q in range(kw):
-                dxt[:, p:p + sh * (Ho - 1) + 1:sh, q:q + sw * (Wo - 1) + 1:sw] += dcols[:, p, q]
+        if stride == (1, 1) and F * kw * (Wo + kw - 1) < C * kh * kw * Wo:
+            _add_input_gradient_rows(dxt, dY, w2, kh, kw, out_hw)
+        else:
+            _add_input_gradient_cols(dxt, dY, w2, kh, kw, stride, out_hw)
         dx[...] = dxt[:, pt:pt + H, pl:pl + W].transpose(3, 0, 1, 2)
     return dw2, db
 

@@ -414,24 +414,29 @@ class Conv2D(Layer):
             self._xc = xc
         return _act_mixin_forward(self, u, training)
 
-    def backward(self, dy, preactivation=False):
+    #: ``backward`` accepts ``need_dx=False`` (Sequential uses it for its first layer)
+    can_skip_dx = True
+
+    def backward(self, dy, preactivation=False, need_dx=True):
         """Backward pass (after ``forward(x, training=True)``).
 
-        Inputs: dy (N, Ho, Wo, F) = dE/dy, or dE/du when ``preactivation`` is True.
+        Inputs: dy (N, Ho, Wo, F) = dE/dy, or dE/du when ``preactivation`` is True; need_dx:
+        False skips dE/dx (returns None), which the first layer of a network does not need.
         Returns dE/dx (N, H, W, C_in); fills ``grads`` with dE/dkernel (kh, kw, C_in, F) (zero
         where a connection table cuts a pair) and dE/dbias (F,).
         """
         du = dy if preactivation else self.act.backward(dy, self._u, self._y)
         duc = np.ascontiguousarray(np.transpose(du, (0, 3, 1, 2)))
         w = kernel_from_keras(self.weights[0])
-        dxc, dw, db = conv2d_backward(duc, self._xc, w, stride=self.strides, padding=self.padding)
+        dxc, dw, db = conv2d_backward(duc, self._xc, w, stride=self.strides, padding=self.padding,
+                                      need_dx=need_dx)
         dK = kernel_to_keras(dw)
         if self.trainable_masks[0] is not None:
             dK = dK * self.trainable_masks[0]
         self.grads[0] = dK
         if self.use_bias:
             self.grads[1] = db
-        return np.transpose(dxc, (0, 2, 3, 1))
+        return None if dxc is None else np.transpose(dxc, (0, 2, 3, 1))
 
     def arithmetic(self):
         kh, kw = self.kernel_size

@@ -263,19 +263,25 @@ class Sequential:
             x = layer.forward(x, training=training)
         return x
 
-    def backward(self, dout, preactivation=False):
+    def backward(self, dout, preactivation=False, need_dx=True):
         """Backward pass through the values cached by ``forward(x, training=True)``.
 
         Inputs:
         - dout: dE/d(output), shape (N,) + output_shape[1:]; if ``preactivation`` it is dE/du of
           the last layer (before its activation), as the fused softmax + cross-entropy gives
-        Returns dE/dx, shape of the input; the weight gradients are in ``layer.grads`` (and
-        :attr:`gradients`).
+        - need_dx: False when only the weight gradients are wanted (training): a first layer
+          that can (Conv2D) then skips dE/dx, and None is returned
+        Returns dE/dx, shape of the input (None when ``need_dx`` is False); the weight gradients
+        are in ``layer.grads`` (and :attr:`gradients`).
         """
         d = dout
+        first = len(self.layers) - 1
         for k, layer in enumerate(reversed(self.layers)):
-            d = layer.backward(d, preactivation=(preactivation and k == 0))
-        return d
+            pre = preactivation and k == 0
+            if k == first and not need_dx and getattr(layer, "can_skip_dx", False):
+                return layer.backward(d, preactivation=pre, need_dx=False)
+            d = layer.backward(d, preactivation=pre)
+        return d if need_dx else None
 
     def predict(self, x, batch_size=None, verbose=0):
         """Output for a batch ``x`` of shape ``(N,) + input_shape`` (channels last).

@@ -185,3 +185,46 @@ def test_lenet_layers_match_torch(rng, dtype, xs, ws):
         assert ours.dtype == dtype
         np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-4 if dtype == np.float32 else 1e-10,
                                    atol=1e-3 if dtype == np.float32 else 1e-10)
+
+
+@pytest.mark.parametrize("xs,ws", [((3, 1, 9, 8), (4, 1, 3, 2)), ((3, 5, 7, 9), (2, 5, 4, 3))])
+def test_both_input_gradient_routes_equal_the_loops(rng, xs, ws):
+    # stride 1: dx by col2im (kh·kw adds) and by one product per kernel row (kh adds) must agree
+    x, w = rng.normal(size=xs), rng.normal(size=ws)
+    F, C, kh, kw = ws
+    Ho, Wo = xs[2] - kh + 1, xs[3] - kw + 1
+    dy = rng.normal(size=(xs[0], F, Ho, Wo))
+    want = conv2d_backward_naive(dy, x, w)[0]
+    dY = dy.transpose(1, 2, 3, 0).reshape(F, -1)
+    for route in (lambda d: fastconv._add_input_gradient_cols(d, dY, w.reshape(F, -1), kh, kw, (1, 1), (Ho, Wo)),
+                  lambda d: fastconv._add_input_gradient_rows(d, dY, w.reshape(F, -1), kh, kw, (Ho, Wo))):
+        dxt = np.zeros((C, xs[2], xs[3], xs[0]))
+        route(dxt)
+        np.testing.assert_allclose(dxt.transpose(3, 0, 1, 2), want, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- Sequential skips dx of its first layer
+def test_sequential_backward_without_dx_gives_the_same_weight_gradients(rng, monkeypatch):
+    import cnnlab.layers as layers_module
+    from cnnlab import Sequential
+    from cnnlab.layers import Conv2D, Dense, Flatten
+
+    model = Sequential([Conv2D(3, 3, activation="tanh", input_shape=(7, 7, 2)),
+                        Conv2D(2, 2, activation="relu"), Flatten(), Dense(4)])
+    x = rng.normal(size=(5, 7, 7, 2))
+    dout = rng.normal(size=(5, 4))
+    model.forward(x, training=True)
+    dx = model.backward(dout)
+    full = [g.copy() for layer in model.layers for g in layer.grads if g is not None]
+    asked = []
+    real = layers_module.conv2d_backward
+    monkeypatch.setattr(layers_module, "conv2d_backward",
+                        lambda *a, **k: asked.append(k.get("need_dx", True)) or real(*a, **k))
+    model.forward(x, training=True)
+    assert model.backward(dout, need_dx=False) is None
+    assert asked == [True, False]  # the second conv layer still passes dx down; the first does not
+    skipped = [g for layer in model.layers for g in layer.grads if g is not None]
+    assert len(full) == len(skipped) == 6
+    for a, b in zip(full, skipped):
+        np.testing.assert_array_equal(a, b)
+    assert dx.shape == x.shape
