@@ -198,6 +198,8 @@ def _is_int(v):
 
 def int_pair(value, name):
     """Turn an int or a pair of ints into a tuple ``(rows, cols)``; ``TypeError`` otherwise."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]          # a 0-d array is a scalar
     if _is_int(value):
         return int(value), int(value)
     if isinstance(value, (tuple, list, np.ndarray)) and len(value) == 2 and all(_is_int(v) for v in value):

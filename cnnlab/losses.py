@@ -60,7 +60,7 @@ def to_one_hot(y, num_classes, name="y"):
     check_alloc((y.shape[0], num_classes), 8, f"{name}: the one-hot targets")
     if y.size and (y.min() < 0 or y.max() >= num_classes):
         raise ValueError(f"{name}: labels must lie in 0..{num_classes - 1}; got range "
-                         f"{y.min()}..{y.max()}")
+                         f"{y.min()}..{y.max()} (num_classes = {num_classes})")
     out = np.zeros((y.shape[0], num_classes))
     out[np.arange(y.shape[0]), y] = 1.0
     return out

@@ -146,7 +146,7 @@ class Sequential:
         shape = _check_input_shape(input_shape)
         if shape is None:
             raise ValueError("input_shape must be given, e.g. (32, 32, 3)")
-        check_alloc(shape, self.dtype.itemsize, "build: one input sample")
+        check_alloc(shape, self.dtype.itemsize, "build: one input sample (input_shape)")
         snap = self._snapshot(self.layers)
         try:
             self.input_shape = (None,) + shape

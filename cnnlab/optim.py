@@ -40,8 +40,8 @@ class Optimizer:
         params = _array_list(params, "params")
         grads = _array_list(grads, "grads")
         if len(params) != len(grads):
-            raise ValueError(f"grads: expected {len(params)} arrays (one per parameter); got "
-                             f"{len(grads)}")
+            raise ValueError(f"grads: expected {len(params)} arrays (one per entry of params); "
+                             f"got {len(grads)}")
         if masks is None:
             masks = [None] * len(params)
         masks = _array_list(masks, "masks")

@@ -11,7 +11,10 @@ empty, ragged, complex, object arrays) and calls it.  It asserts that
   ``AssertionError``, its documented verdict) — never ``IndexError``, ``AttributeError``,
   ``ZeroDivisionError``, ``MemoryError``, ``OverflowError``, ... and
 - no input array is modified (the one documented in-place argument, ``Optimizer.step``'s
-  ``params``, excepted).
+  ``params``, excepted), and
+- for the model, training, loss, optimiser, data, formula, accounting and gradient-check API
+  (issue 12's part), a ``ValueError``/``TypeError`` message names one of the replaced
+  arguments.
 
 A call that runs longer than ``_SECONDS`` (e.g. ``fit`` with ``epochs=10**12``, a legitimate
 request) is stopped and counted as slow, not as a failure.  Names of ``cnnlab.__all__`` without
@@ -37,8 +40,15 @@ from cnnlab.layers import (Activation, AveragePooling2D, Conv2D, Dense, Flatten,
                            MaxPooling2D, Subsampling)
 
 _SECONDS = 2.0
-_EXAMPLES = 1500
+_EXAMPLES = 2000
 DOCUMENTED = (ValueError, TypeError, OSError)
+# callables whose messages must name the bad argument (issue 12's modules)
+_NAMING = ("Sequential", "Formula.", "formula.", "training.", "CategoricalCrossentropy.",
+           "MeanSquaredError.", "BinaryCrossentropy.", "get_loss", "to_one_hot", "SGD", "Adam",
+           "get_optimizer", "cosine_decay", "load_digits", "read_idx", "write_idx", "load_mnist",
+           "random_shift", "random_affine", "layer_table", "summary_text", "receptive_field",
+           "total_macs", "param_arithmetic", "numerical_gradient", "rel_error", "check_gradient",
+           "set_max_bytes")
 
 
 class _Slow(BaseException):
@@ -336,13 +346,16 @@ def test_random_bad_arguments_raise_only_documented_errors(tmp_path, monkeypatch
             fn, kwargs = make()
             keys = sorted(kwargs)
             k = data.draw(st.integers(1, min(2, len(keys)))) if keys else 0
-            for key in data.draw(st.permutations(keys))[:k]:
+            replaced = data.draw(st.permutations(keys))[:k]
+            for key in replaced:
                 kwargs[key] = _bad_value(data, kwargs[key])
             args = []
         snap = _snapshot({**{f"arg{i}": a for i, a in enumerate(args)}, **kwargs}, inplace)
         counts["tried"] += 1
         per_name[name] += 1
         outcome = "returned"
+        if make is None:
+            replaced = []
         try:
             _call(fn, args, kwargs)
         except _Slow:
@@ -350,6 +363,9 @@ def test_random_bad_arguments_raise_only_documented_errors(tmp_path, monkeypatch
         except DOCUMENTED + extra as exc:
             outcome = type(exc).__name__
             assert str(exc), f"{name}: {type(exc).__name__} without a message"
+            if (name.startswith(_NAMING) and replaced and isinstance(exc, (ValueError, TypeError))
+                    and not any(key in str(exc) for key in replaced)):
+                failures.append(f"{name}: the message does not name {replaced}: {exc}"[:300])
         except Exception as exc:  # noqa: BLE001 - the point of the test
             outcome = "UNDOCUMENTED " + type(exc).__name__
             failures.append(f"{name}({', '.join(map(repr, args))}"
