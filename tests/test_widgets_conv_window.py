@@ -84,34 +84,68 @@ def test_bad_arguments():
         cw.ConvWindow(stride=0)
 
 
-def test_panel_moves_window_and_redraws():
-    box = cw.panel()
-    before = box.image.value
-    box.controls["position"].value = 4
-    assert (box.state.row, box.state.col) == (1, 1)
-    ref = signal.correlate2d(cw.DEFAULT_X, cw.DEFAULT_K, "valid")
-    assert f"= {int(ref[1, 1])}   (x ⋆ w)" in box.text.value
-    assert box.image.value != before
+# Small input so the panel's frames (one per padding, flip and position) draw quickly.
+X3 = np.array([[1.0, 2, 0], [0, 3, 1], [2, 1, 4]])
+K2 = np.array([[1.0, -1], [2, 0]])
 
 
-def test_panel_flip_gives_convolution():
-    box = cw.panel()
-    box.controls["flip"].value = True
-    np.testing.assert_allclose(box.state.output(), signal.convolve2d(cw.DEFAULT_X, cw.DEFAULT_K, "valid"))
-    assert "(x * w)" in box.text.value
+@pytest.fixture(scope="module")
+def small_panel():
+    return cw.panel(X3, K2, paddings=("valid", "same"), strides=(1, 2))
 
 
-def test_panel_padding_and_stride_change_output_and_slider_range():
-    box = cw.panel()
-    box.controls["padding"].value = "full"
-    assert box.state.out_shape == (7, 7)
-    assert box.controls["position"].max == 48
-    box.controls["stride"].value = 2
-    assert box.state.out_shape == (4, 4)
-    np.testing.assert_allclose(box.state.output(), _reference(cw.DEFAULT_X, cw.DEFAULT_K, "full", 2))
-    # 'same' forces stride 1
-    box.controls["padding"].value = "same"
-    assert box.controls["stride"].value == 1 and box.state.out_shape == (5, 5)
+def test_panel_frame_is_what_the_drawing_function_draws(small_panel):
+    """The website's frame for a set of control values is byte for byte the PNG that
+    draw_conv_window gives for a ConvWindow moved to those values by its own methods."""
+    from cnnlab.widgets import _frames
+    box = small_panel
+    box.select(padding="same", flip=True, stride=2)
+    box.select(position=3)
+    state = cw.ConvWindow(X3, K2)
+    state.set_padding("same")
+    state.set_stride(2)
+    state.set_flip(True)
+    state.move_to(1, 1)
+    expected = _frames.png(cw.draw_conv_window(state))
+    assert _frames.png_of_frame(box.current()) == expected
+    # the caption is the sum written out, with the value SciPy gives (true convolution)
+    ref = signal.convolve2d(np.pad(X3, ((0, 1), (0, 1))), K2, "valid")[::2, ::2]
+    assert f"= {int(ref[1, 1])}   (x * w)" in box.current().value
+    assert box.current_values() == {"padding": "same", "flip": "* (flipped kernel)",
+                                    "stride": "2", "position": "4 of 4"}
+
+
+def test_panel_position_range_follows_padding_and_stride(small_panel):
+    box = small_panel
+    counts = {}
+    for pad in ("valid", "same"):
+        for s in (1, 2):
+            box.select(padding=pad, stride=s, flip=False)
+            (pos,) = box.local_choices()
+            counts[pad, s] = len(pos.values)
+            ref = _reference(X3, K2, pad, s)
+            assert counts[pad, s] == ref.size
+    assert counts == {("valid", 1): 4, ("valid", 2): 1, ("same", 1): 9, ("same", 2): 4}
+    # every frame is distinct and described
+    pngs = {bytes(_png_of(f)) for f in box.frames.values()}
+    assert len(pngs) == len(box.frames) == 2 * (4 + 1 + 9 + 4)
+
+
+def _png_of(frame):
+    from cnnlab.widgets import _frames
+    return _frames.png_of_frame(frame)
+
+
+def test_panel_default_grid_and_flip_caption():
+    """The book's panel: every padding word, flip off/on, every position at stride 1; the
+    flipped frames show the true convolution SciPy computes."""
+    box = cw.panel(paddings=("valid",))
+    assert set(box.choices) == {"padding", "flip"}  # one stride: no dead stride control
+    assert len(box.frames) == 2 * 9
+    box.select(flip=True, position=4)
+    ref = signal.convolve2d(cw.DEFAULT_X, cw.DEFAULT_K, "valid")
+    assert f"= {int(ref[1, 1])}   (x * w)" in box.current().value
+    assert 'alt="Sliding window (convolution *' in box.current().value
 
 
 def test_static_twin_has_one_panel_per_position():

@@ -13,6 +13,8 @@ Fetched (exact versions, with ``npm pack``; npm's own cache makes re-runs offlin
 * ``font-awesome@4.7.0``         -> OUT/font-awesome/  (icons of Matplotlib's
   ``to_jshtml`` animation player, which links font-awesome 4 from a CDN)
 * ``reveal.js@4.0.2``, ``jquery@3.7.1`` -> OUT/reveal.js/, OUT/jquery.min.js (``make slides``)
+* ``axe-core@4.14.1``            -> OUT/axe-core/axe.min.js (injected into each page by the
+  accessibility checks of ``tests/test_browser.py``; not loaded by the site's pages)
 
 Only the standard library is used, so it runs before ``.venv`` exists.
 """
@@ -35,6 +37,8 @@ PACKAGES = {
     # for `make slides` (nbconvert's reveal.js template)
     "reveal.js": "reveal.js@4.0.2",
     "jquery": "jquery@3.7.1",
+    # accessibility checks in tests/test_browser.py (WCAG 2.1 A/AA rules)
+    "axe-core": "axe-core@4.14.1",
 }
 
 # MathJax's es5 folder holds several alternative bundles; the site uses tex-chtml.js and the
@@ -130,6 +134,9 @@ def main(argv: list[str]) -> int:
         for folder in ("dist", "plugin"):
             shutil.copytree(pkgs["reveal.js"] / folder, out / "reveal.js" / folder)
         shutil.copy2(pkgs["jquery"] / "dist" / "jquery.min.js", out / "jquery.min.js")
+        (out / "axe-core").mkdir()
+        for name in ("axe.min.js", "LICENSE"):
+            shutil.copy2(pkgs["axe-core"] / name, out / "axe-core" / name)
     (out / ".complete").write_text(json.dumps(PACKAGES, indent=1) + "\n")
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     print(f"vendor_assets: {len(PACKAGES)} npm packages into {out} ({size / 1e6:.1f} MB)")

@@ -33,7 +33,7 @@ from ..shapes import padded_output_size, resolve_padding
 from ._common import png as _png
 from ._common import fmt as _fmt
 
-__all__ = ["ConvWindow", "panel", "static_conv_window", "static_modes", "draw_conv_window", "DEFAULT_X", "DEFAULT_K"]
+__all__ = ["ConvWindow", "panel", "frame", "static_conv_window", "static_modes", "draw_conv_window", "DEFAULT_X", "DEFAULT_K"]
 
 #: default input: a 5×5 image with a bright vertical bar (small integers so sums are readable)
 DEFAULT_X = np.array([[0, 1, 2, 1, 0],
@@ -259,60 +259,66 @@ def draw_conv_window(state, fig=None, show_equation=True):
     return fig
 
 
-def panel(x=DEFAULT_X, k=DEFAULT_K, padding="valid", stride=1, flip=False):
-    """The live widget: controls for padding, stride, flip and the window position.
-
-    Returns an ``ipywidgets.VBox`` with extra attributes for tests and notebooks:
-    ``.state`` (the :class:`ConvWindow`), ``.controls`` (dict: "padding" Dropdown, "stride"
-    IntSlider, "flip" Checkbox, "position" IntSlider), ``.image`` (Image widget with the PNG),
-    ``.text`` (HTML widget with the sum of products) and ``.figure`` (the Matplotlib figure).
-    """
-    import ipywidgets as w
-
+def _frame_state(x, k, padding, stride, flip, position):
+    """The :class:`ConvWindow` a frame of :func:`panel` is drawn from."""
     state = ConvWindow(x, k, padding=padding, stride=stride, flip=flip)
-    options = ["valid", "same", "full", 1, 2]
-    c_pad = w.Dropdown(options=[(str(o), o) for o in options], value=padding if padding in options else "valid",
-                       description="padding")
-    c_stride = w.IntSlider(value=state.stride[0], min=1, max=3, description="stride")
-    c_flip = w.Checkbox(value=state.flip, description="flip kernel (true convolution *)")
-    c_pos = w.IntSlider(value=0, min=0, max=state.positions - 1, description="position")
-    image = w.Image(format="png")
-    text = w.HTML()
+    state.set_index(position)
+    return state
+
+
+def frame(state):
+    """One frame of the panel for ``state``: (PNG bytes, alt text, caption HTML), drawn by
+    :func:`draw_conv_window` (the same call whether in Jupyter or for the website)."""
+    from . import _frames
+
     fig = draw_conv_window(state)
+    op = "convolution *, kernel turned 180°" if state.flip else "cross-correlation ⋆"
+    alt = (f"Sliding window ({op}), padding {state.padding!r}, stride {state.stride[0]}: the "
+           f"{state.k.shape[0]}×{state.k.shape[1]} window at output position "
+           f"({state.row}, {state.col}) of {state.out_shape[0]}×{state.out_shape[1]}, "
+           f"sum of products {_fmt(state.value())}.")
+    return _frames.png(fig), alt, f"<code>{state.equation()}</code>"
 
-    def redraw():
-        draw_conv_window(state, fig)
-        image.value = _png(fig)
-        text.value = f"<code>{state.equation()}</code>"
 
-    def on_config(change=None):
-        pad = c_pad.value
-        if pad == "same" and c_stride.value != 1:
-            c_stride.value = 1  # 'same' is defined for stride 1 (as cnnlab.conv2d); triggers again
-            return
-        state._configure(pad, c_stride.value)
-        c_pos.max = state.positions - 1
-        c_pos.value = min(c_pos.value, state.positions - 1)
-        state.set_index(c_pos.value)
-        redraw()
+#: the grid of the panel: every padding word, flip off/on, every position (stride: the
+#: output-size widget of the same chapter varies it; ``panel(strides=(1, 2))`` adds it here)
+PANEL_PADDINGS = ("valid", "same", "full")
 
-    def on_flip(change):
-        state.set_flip(change["new"])
-        redraw()
 
-    def on_pos(change):
-        state.set_index(change["new"])
-        redraw()
+def panel(x=DEFAULT_X, k=DEFAULT_K, padding="valid", stride=1, flip=False, strides=None,
+          paddings=PANEL_PADDINGS):
+    """The widget: padding, stride, flip and the window position, with every frame drawn ahead.
 
-    c_pad.observe(on_config, names="value")
-    c_stride.observe(on_config, names="value")
-    c_flip.observe(on_flip, names="value")
-    c_pos.observe(on_pos, names="value")
-    redraw()
-    box = w.VBox([w.HBox([c_pad, c_stride]), w.HBox([c_flip, c_pos]), image, text])
-    box.state, box.image, box.text, box.figure = state, image, text, fig
-    box.controls = {"padding": c_pad, "stride": c_stride, "flip": c_flip, "position": c_pos}
-    return box
+    Works without a kernel (the website): each combination of padding ("valid", "same",
+    "full"), flip (off/on), stride (``strides``, default ``(stride,)``; a control only when
+    there are several) and position is drawn by :func:`draw_conv_window` when the cell runs,
+    and the controls pick the frame in the browser (:mod:`cnnlab.widgets._frames`).  The
+    position slider of each (padding, stride) has that output's number of positions (166
+    frames for the defaults, about 1.5 MB of widget state).  Returns the panel ``VBox`` with
+    ``.choices``, ``.select(...)``, ``.current()``, ``.current_values()`` and ``.frames``.
+    """
+    from . import _frames
+
+    base = ConvWindow(x, k)  # checks x and k
+    c_pad = _frames.Choice("padding", paddings, value=padding, description="padding",
+                           kind="dropdown")
+    strides = (stride,) if strides is None else tuple(strides)
+    c_stride = _frames.Choice("stride", strides, value=stride, description="stride",
+                              kind="toggle")
+    c_flip = _frames.Choice("flip", (False, True), ["⋆ (as frameworks)", "* (flipped kernel)"],
+                            value=bool(flip), description="kernel", kind="toggle")
+
+    def positions(v):
+        st = ConvWindow(base.x, base.k, padding=v["padding"], stride=v.get("stride", stride))
+        n = st.positions
+        labels = [f"{i + 1} of {n}" for i in range(n)]
+        return [_frames.Choice("position", range(n), labels, description="window position")]
+
+    def render(padding, flip, position, stride=strides[0]):
+        return frame(_frame_state(base.x, base.k, padding, stride, flip, position))
+
+    top = [c_pad, c_flip] + ([c_stride] if len(strides) > 1 else [])
+    return _frames.frame_panel([top, positions], render)
 
 
 def static_conv_window(x=DEFAULT_X, k=DEFAULT_K, padding="valid", stride=1, flip=False, max_panels=9):
