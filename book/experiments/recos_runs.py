@@ -182,7 +182,7 @@ def _atomic_npz(path, arrays):
     tmp.replace(path)
 
 
-def run_experiments(names=None, seeds=None, part=None, where=None, anchor_run=True, log=print):
+def run_experiments(names=None, seeds=None, part=None, where=None, anchor_run=True, log=print, skip=()):
     """Train (or skip, when cached) the runs ``names × seeds`` and cache them.
 
     With ``part`` (an int) the results go to ``recos_runs.part<part>.json`` / ``…npz`` so that
@@ -196,6 +196,7 @@ def run_experiments(names=None, seeds=None, part=None, where=None, anchor_run=Tr
     - where: cache folder (default :func:`cache_dir`)
     - anchor_run: also train the long anchor run (:data:`ANCHOR_RUN`) at the end
     - log: called with one line per finished run (None: silent)
+    - skip: (name, seed) pairs to leave out (e.g. runs another worker has cached)
     """
     names = list(RUN_ORDER if names is None else names)
     seeds = list(TRAINING["seeds"] if seeds is None else seeds)
@@ -218,7 +219,7 @@ def run_experiments(names=None, seeds=None, part=None, where=None, anchor_run=Tr
         results["runs"] = old["runs"]
     preds = dict(np.load(ppath)) if ppath.exists() else {}
     weights = dict(np.load(wpath)) if wpath.exists() else {}
-    done = {(r["name"], r["seed"]) for r in results["runs"] if not r.get("anchor")}
+    done = {(r["name"], r["seed"]) for r in results["runs"] if not r.get("anchor")} | set(map(tuple, skip))
     blocks = ([n for n in names if not n.startswith("cos:")], [n for n in names if n.startswith("cos:")])
     jobs = [(n, s) for block in blocks for s in seeds for n in block if (n, s) not in done]
     if anchor_run and not any(r.get("anchor") for r in results["runs"]):
