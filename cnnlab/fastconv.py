@@ -99,18 +99,37 @@ def _run(tasks, threads):
     """Run the callables ``tasks``; in ``threads`` threads, with the BLAS at one thread meanwhile."""
     if threads <= 1 or len(tasks) == 1:
         return [t() for t in tasks]
-    libs = _blas_controllers()
-    old = [lib.num_threads for lib in libs]
-    for lib in libs:
-        lib.set_num_threads(1)
+    _blas_one_thread(True)
     try:
         pool = _executor(threads - 1)
         futures = [pool.submit(t) for t in tasks[1:]]
         first = tasks[0]()
         return [first] + [f.result() for f in futures]
     finally:
-        for lib, n in zip(libs, old):
-            lib.set_num_threads(n)
+        _blas_one_thread(False)
+
+
+_held = 0            # how many calls are running pieces in threads right now
+_saved = []          # the BLAS thread counts to restore when the last of them ends
+
+
+def _blas_one_thread(enter):
+    """Hold the BLAS at one thread while any call runs its pieces in threads (counted, so that
+    calls from several user threads at once restore the original counts exactly once)."""
+    global _held, _saved
+    libs = _blas_controllers()
+    with _lock:
+        if enter:
+            if _held == 0:
+                _saved = [lib.num_threads for lib in libs]
+                for lib in libs:
+                    lib.set_num_threads(1)
+            _held += 1
+        else:
+            _held -= 1
+            if _held == 0:
+                for lib, n in zip(libs, _saved):
+                    lib.set_num_threads(n)
 
 
 def _pieces(N, entries_per_sample, itemsize, threads):

@@ -149,6 +149,24 @@ def test_blas_threads_restored_after_a_split_call(rng, split_everything):
     assert after == before
 
 
+def test_calls_from_several_threads_at_once(rng, split_everything):
+    # each user thread gets its own correct answer, and the BLAS thread counts come back as they were
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+    xs = [rng.normal(size=(6, 2, 9, 9)) for _ in range(4)]
+    w = rng.normal(size=(3, 2, 3, 3))
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda x: [conv2d_backward(np.ones((6, 3, 7, 7)), x, w) for _ in range(5)][-1], xs))
+    for x, (dx, dw, db) in zip(xs, got):
+        want = conv2d_backward_naive(np.ones((6, 3, 7, 7)), x, w)
+        for a, r in zip((dx, dw, db), want):
+            np.testing.assert_allclose(a, r, atol=1e-12)
+    after = [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+    assert after == before
+
+
 def test_threads_follow_threadpool_limits():
     threadpoolctl = pytest.importorskip("threadpoolctl")
     old = fastconv.set_num_threads(None)
