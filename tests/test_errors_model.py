@@ -200,6 +200,13 @@ def test_numpy_scalars_are_accepted():
     m.predict(x, batch_size=np.int64(4))
     m.evaluate(x, y, batch_size=np.int16(3))
     assert load_digits(size=np.int64(8), test_size=np.float32(0.25))[0][0].shape[1:] == (8, 8, 1)
+    # layers and models built from NumPy integers equal those built from Python ints
+    i = np.int64
+    a = Sequential([Conv2D(i(2), (i(3), i(3)), strides=i(1), input_shape=(i(6), i(6), i(1))),
+                    MaxPooling2D(i(2)), Flatten(), Dense(np.int32(3))], seed=i(0))
+    b = Sequential([Conv2D(2, 3, input_shape=(6, 6, 1)), MaxPooling2D(2), Flatten(), Dense(3)], seed=0)
+    assert a.count_params() == b.count_params() == 47
+    np.testing.assert_array_equal(a.predict(x, batch_size=np.uint8(5)), b.predict(x))
 
 
 def test_empty_dataset_is_refused():
@@ -456,3 +463,31 @@ def test_optimiser_and_data_arguments():
         load_digits(test_size=1.0)
     with pytest.raises(ValueError, match="normalize must be 'unit', 'lecun' or None"):
         load_digits(normalize="z")
+
+
+# --------------------------------------------------------------------------- against Keras
+def _keras():
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    return pytest.importorskip("keras")
+
+
+@pytest.mark.parametrize("metric", ["acc", "accuracy", "binary_accuracy"])
+def test_binary_labels_metric_names_and_one_step_match_keras(metric):
+    keras = _keras()
+    x, y = _binary(16)
+    k = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+    k.compile(loss="binary_crossentropy", optimizer=keras.optimizers.SGD(0.5), metrics=[metric])
+    m = Sequential([Dense(1, activation="sigmoid", input_shape=(3,))])
+    m.compile(loss="binary_crossentropy", optimizer=SGD(0.5), metrics=[metric])
+    m.set_weights([w.astype(np.float64) for w in k.get_weights()])
+    k_loss, k_acc = k.evaluate(x, y, verbose=0)
+    loss, acc = m.evaluate(x, y)
+    assert loss == pytest.approx(k_loss, rel=1e-5) and acc == pytest.approx(k_acc)
+    # one full-batch SGD step on labels of shape (N,): the same weights afterwards
+    kh = k.fit(x, y, epochs=1, batch_size=16, shuffle=False, validation_data=(x, y), verbose=0)
+    h = m.fit(x, y, epochs=1, batch_size=16, shuffle=False, validation_data=(x, y), verbose=0)
+    assert sorted(h.history) == sorted(kh.history)
+    for a, b in zip(m.get_weights(), k.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
