@@ -56,16 +56,20 @@ def test_bad_arguments():
         osz.OutputSize().set(q=3)
 
 
-def test_panel_slider_updates_answer_and_flag():
-    box = osz.panel()
-    assert box.state.o == 3 and "exact" in box.text.value
-    img = box.image.value
-    box.controls["i"].value = 8
-    assert box.state.i == 8 and box.state.o == _measured(8, 3, 2, 0, 1) == 3
-    assert "floored" in box.text.value and "#b00" in box.text.value
-    assert box.image.value != img
-    box.controls["d"].value = 2
-    assert box.state.o == _measured(8, 3, 2, 0, 2) == 2
+def test_panel_frames_are_the_drawn_coverage():
+    from matplotlib.figure import Figure
+    from cnnlab.widgets import _frames
+    box = osz.panel(grid={"i": (7, 8), "k": (3,), "s": (2,), "p": (0,), "d": (1, 2)})
+    assert len(box.frames) == 4
+    assert "exact" in box.current().value and box.current_values()["i"] == "7"
+    box.select(i=8)
+    assert "floored" in box.current().value and "#b00" in box.current().value
+    box.select(d=2)
+    assert f"= {_measured(8, 3, 2, 0, 2)}" in box.current().value
+    # the frame is byte for byte what draw_coverage draws for these values
+    fig = Figure(figsize=(7.5, 3.2))
+    osz.draw_coverage(osz.OutputSize(8, 3, 2, 0, 2), fig.add_subplot(1, 1, 1))
+    assert _frames.png_of_frame(box.current()) == _frames.png(fig)
 
 
 def test_static_twin_titles():

@@ -113,25 +113,28 @@ def test_bad_arguments():
         pr.PoolRoutes(beta="big")
 
 
-def test_panel_controls_change_state_and_picture():
+def test_panel_frames_follow_the_controls():
+    from cnnlab.widgets import _frames
     box = pr.panel()
-    img = box.image.value
-    box.controls["output"].value = 3
-    assert (box.state.row, box.state.col) == (1, 1)
-    assert "x[2,2] gets 4" in box.text.value
-    assert box.image.value != img
-    box.controls["kind"].value = "avg"
-    np.testing.assert_allclose(box.state.backward(), np.kron(pr.DEFAULT_DY, np.ones((2, 2))) / 4)
-    box.controls["kind"].value = "subsample"
-    box.controls["beta"].value = 1.5
-    np.testing.assert_allclose(box.state.backward(), 1.5 * np.kron(pr.DEFAULT_DY, np.ones((2, 2))))
+    assert len(box.frames) == (4 + 9) * 2 + 4 + 4 * 4
+    box.select(kind="max", stride=2)
+    box.select(output=3)
+    assert box.current_values() == {"kind": "max", "stride": "2", "output": "(1, 1)"}
+    assert "x[2,2] gets 4" in box.current().value
+    # byte for byte what draw_pool_routes draws for a state moved by its own methods
+    st = pr.PoolRoutes(pr.DEFAULT_X)
+    st.select(1, 1)
+    assert _frames.png_of_frame(box.current()) == pr.frame(st)[0]
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(10.0, 3.0))
+    pr.draw_pool_routes(st, fig=fig)
+    assert pr.frame(st)[0] == _frames.png(fig)
+    box.select(kind="subsample")
+    box.select(beta=2.0)
     dbeta = float((pr.DEFAULT_DY * _blocks(pr.DEFAULT_X, 2, 2).sum(axis=(2, 3))).sum())
-    assert f"∂E/∂β = Σ δ∘down(x) = {dbeta:g}" in box.text.value
-    assert box.controls["stride"].disabled
-    box.controls["kind"].value = "max"
-    box.controls["stride"].value = 1
-    assert box.state.out_shape == (3, 3)
-    np.testing.assert_allclose(box.state.forward(), _blocks(pr.DEFAULT_X, 2, 1).max(axis=(2, 3)))
+    assert f"∂E/∂β = Σ δ∘down(x) = {dbeta:g}" in box.current().value
+    box.select(kind="max", stride=1)
+    assert len(box.local_choices()[-1].values) == 9  # 3×3 output cells at stride 1
 
 
 def test_static_twin_rows():

@@ -159,39 +159,43 @@ def draw_coverage(state, ax):
                  fontsize=9)
 
 
-def panel(i=7, k=3, s=2, p=0, d=1):
-    """The live calculator.  Returns an ``ipywidgets.VBox`` with attributes ``.state``
-    (:class:`OutputSize`), ``.controls`` (dict of IntSliders "i", "k", "s", "p", "d"),
-    ``.text`` (HTML widget with the arithmetic) and ``.image`` (coverage picture, PNG)."""
-    import ipywidgets as w
+def frame(state):
+    """One frame of the panel for ``state`` (an :class:`OutputSize`): (PNG bytes, alt text,
+    caption HTML), the coverage picture drawn by :func:`draw_coverage`."""
     from matplotlib.figure import Figure
 
-    state = OutputSize(i, k, s, p, d)
-    sliders = {
-        "i": w.IntSlider(value=i, min=1, max=20, description="input i"),
-        "k": w.IntSlider(value=k, min=1, max=7, description="kernel k"),
-        "s": w.IntSlider(value=s, min=1, max=4, description="stride s"),
-        "p": w.IntSlider(value=p, min=0, max=3, description="padding p"),
-        "d": w.IntSlider(value=d, min=1, max=3, description="dilation d"),
-    }
-    text = w.HTML()
-    image = w.Image(format="png")
+    from . import _frames
+
     fig = Figure(figsize=(7.5, 3.2))
+    draw_coverage(state, fig.add_subplot(1, 1, 1))
+    colour = "#b00" if state.floors or not state.fits else "#070"
+    alt = (f"Coverage of an input of {state.i} cells (padding {state.p} each side) by a kernel "
+           f"of {state.k} taps, stride {state.s}, dilation {state.d}: {state.explain()}")
+    return _frames.png(fig), alt, f"<span style='color:{colour}'><code>{state.explain()}</code></span>"
 
-    def redraw(change=None):
-        state.set(**{name: sl.value for name, sl in sliders.items()})
-        colour = "#b00" if state.floors or not state.fits else "#070"
-        text.value = f"<span style='color:{colour}'><code>{state.explain()}</code></span>"
-        fig.clear()
-        draw_coverage(state, fig.add_subplot(1, 1, 1))
-        image.value = _png(fig)
 
-    for sl in sliders.values():
-        sl.observe(redraw, names="value")
-    redraw()
-    box = w.VBox([w.HBox(list(sliders.values())[:3]), w.HBox(list(sliders.values())[3:]), text, image])
-    box.state, box.controls, box.text, box.image, box.figure = state, sliders, text, image, fig
-    return box
+#: the grid of the panel (every combination is drawn when the cell runs)
+PANEL_GRID = {"i": (5, 6, 7, 8), "k": (2, 3), "s": (1, 2), "p": (0, 1), "d": (1, 2)}
+_PANEL_LABELS = {"i": "input i", "k": "kernel k", "s": "stride s", "p": "padding p",
+                 "d": "dilation d"}
+
+
+def panel(i=7, k=3, s=2, p=0, d=1, grid=None):
+    """The calculator, with every frame drawn ahead: one slider per quantity over ``grid``
+    (default :data:`PANEL_GRID`, 64 combinations); the controls pick the frame in the browser,
+    so it works on the website with no kernel.  Returns the panel ``VBox`` (``.choices``,
+    ``.select(...)``, ``.current()``, ``.frames``; see :mod:`cnnlab.widgets._frames`)."""
+    from . import _frames
+
+    grid = dict(PANEL_GRID if grid is None else grid)
+    start = {"i": i, "k": k, "s": s, "p": p, "d": d}
+    choices = [_frames.Choice(n, grid[n], value=start[n] if start[n] in grid[n] else None,
+                              description=_PANEL_LABELS[n]) for n in ("i", "k", "s", "p", "d")]
+
+    def render(**v):
+        return frame(OutputSize(v["i"], v["k"], v["s"], v["p"], v["d"]))
+
+    return _frames.frame_panel([choices], render)
 
 
 def static_output_size(cases=((7, 3, 2, 0, 1), (8, 3, 2, 0, 1), (7, 3, 2, 1, 1), (7, 3, 1, 0, 2))):

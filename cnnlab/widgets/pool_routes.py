@@ -258,64 +258,67 @@ def draw_pool_routes(state, axes=None, fig=None, fontsize=9):
     return axes
 
 
-def panel(x=DEFAULT_X, kind="max", size=2, beta=0.5, bias=0.0):
-    """The live widget.  Returns an ``ipywidgets.VBox`` with attributes ``.state``
-    (:class:`PoolRoutes`), ``.controls`` (dict: "kind" Dropdown, "output" IntSlider over the
-    output cells in reading order, "stride" IntSlider (max/avg only), "beta" FloatSlider),
-    ``.text`` (HTML widget) and ``.image`` (PNG of the four pictures)."""
-    import ipywidgets as w
+def frame(state):
+    """One frame of the panel for ``state`` (a :class:`PoolRoutes`): (PNG bytes, alt text,
+    caption HTML), drawn by :func:`draw_pool_routes` on a 10×3 inch figure."""
     from matplotlib.figure import Figure
 
-    state = PoolRoutes(x, kind=kind, size=size, beta=beta, bias=bias)
-    c_kind = w.Dropdown(options=list(KINDS), value=kind, description="operation")
-    c_out = w.IntSlider(value=0, min=0, max=state.out_shape[0] * state.out_shape[1] - 1, description="output cell")
-    c_stride = w.IntSlider(value=state.stride, min=1, max=size, description="stride",
-                           disabled=kind not in ("max", "avg"))
-    c_beta = w.FloatSlider(value=beta, min=-2.0, max=2.0, step=0.25, description="β",
-                           disabled=kind != "subsample")
-    text = w.HTML()
-    image = w.Image(format="png")
+    from . import _frames
+
     fig = Figure(figsize=(10.0, 3.0))
+    draw_pool_routes(state, fig=fig)
+    extra = ""
+    if state.kind == "subsample":
+        dbeta, db = state.param_grads()
+        extra = f"<br><code>∂E/∂β = Σ δ∘down(x) = {_fmt(dbeta)},  ∂E/∂b = Σ δ = {_fmt(db)}</code>"
+    alt = (f"{state.kind} over {state.size}×{state.size} windows, stride {state.stride}: input x, "
+           f"output y, residual δ and ∂E/∂x, with output cell ({state.row}, {state.col}) "
+           f"selected. {state.describe()}")
+    return _frames.png(fig), alt, f"<code>{state.describe()}</code>{extra}"
 
-    def redraw():
-        draw_pool_routes(state, fig=fig)
-        image.value = _png(fig)
-        extra = ""
-        if state.kind == "subsample":
-            dbeta, db = state.param_grads()
-            extra = f"<br><code>∂E/∂β = Σ δ∘down(x) = {_fmt(dbeta)},  ∂E/∂b = Σ δ = {_fmt(db)}</code>"
-        text.value = f"<code>{state.describe()}</code>{extra}"
 
-    def on_config(change=None):
-        k = c_kind.value
-        c_stride.disabled = k not in ("max", "avg")
-        c_beta.disabled = k != "subsample"
-        if c_stride.disabled and c_stride.value != state.size:
-            c_stride.value = state.size  # fires on_config again with a valid stride
-            return
-        state.configure(k, state.size, c_stride.value)
-        c_out.max = state.out_shape[0] * state.out_shape[1] - 1
-        c_out.value = min(c_out.value, c_out.max)
-        state.select(*divmod(c_out.value, state.out_shape[1]))
-        redraw()
+#: the panel's grid: kinds, strides of max/avg, β of subsample (every output cell of each)
+PANEL_KINDS = ("max", "avg", "down", "subsample")
+PANEL_STRIDES = (2, 1)
+PANEL_BETAS = (0.5, 1.0, 2.0, -1.0)
 
-    def on_out(change):
-        state.select(*divmod(change["new"], state.out_shape[1]))
-        redraw()
 
-    def on_beta(change):
-        state.set_beta(change["new"])
-        redraw()
+def panel(x=DEFAULT_X, kind="max", size=2, beta=0.5, bias=0.0, kinds=PANEL_KINDS):
+    """The widget, with every frame drawn ahead (works on the website with no kernel).
 
-    c_kind.observe(on_config, names="value")
-    c_stride.observe(on_config, names="value")
-    c_out.observe(on_out, names="value")
-    c_beta.observe(on_beta, names="value")
-    redraw()
-    box = w.VBox([w.HBox([c_kind, c_out]), w.HBox([c_stride, c_beta]), image, text])
-    box.state, box.image, box.text, box.figure = state, image, text, fig
-    box.controls = {"kind": c_kind, "output": c_out, "stride": c_stride, "beta": c_beta}
-    return box
+    Controls: the operation (``kinds``; ``up`` is in the static figure), then per operation
+    the stride (max/avg: 2 or 1) or β (subsample: 0.5, 1, 2, −1), then the output cell in
+    reading order.  Every frame is drawn by :func:`draw_pool_routes`.  Returns the panel
+    ``VBox`` (``.choices``, ``.select(...)``, ``.current()``, ``.frames``)."""
+    from . import _frames
+
+    PoolRoutes(x, kind=kind, size=size, beta=beta, bias=bias)  # checks the arguments
+    c_kind = _frames.Choice("kind", kinds, value=kind, description="operation",
+                            kind="dropdown")
+
+    def second(v):
+        if v["kind"] in ("max", "avg"):
+            return [_frames.Choice("stride", PANEL_STRIDES, description="stride", kind="toggle")]
+        if v["kind"] == "subsample":
+            betas = PANEL_BETAS if beta in PANEL_BETAS else (beta,) + PANEL_BETAS
+            return [_frames.Choice("beta", betas, [_fmt(b) for b in betas], value=beta,
+                                   description="β", kind="toggle")]
+        return []
+
+    def state_for(v):
+        st = PoolRoutes(x, kind=v["kind"], size=size, stride=v.get("stride"),
+                        beta=v.get("beta", beta), bias=bias)
+        if "output" in v:
+            st.select(*divmod(v["output"], st.out_shape[1]))
+        return st
+
+    def cells(v):
+        Ho, Wo = state_for(v).out_shape
+        return [_frames.Choice("output", range(Ho * Wo),
+                               [f"({r}, {c})" for r in range(Ho) for c in range(Wo)],
+                               description="output cell")]
+
+    return _frames.frame_panel([[c_kind], second, cells], lambda **v: frame(state_for(v)))
 
 
 def static_pool_routes(x=DEFAULT_X, kinds=("max", "avg", "subsample"), row=1, col=1, beta=0.5):
