@@ -27,8 +27,8 @@ How it is timed, so that neither library slows the other down:
   cnnlab / PyTorch.  The goal line judges the ratio of the best times of C1 and C3 at 2
   threads, in both float types: goal ≤ 1.0, bar ≤ 1.5 (rule fixed below before any run).
 
-With ``--naive`` the explicit loops of ``cnnlab.naive`` are also timed, on a batch of 1, scaled
-to 64 (exact for loops over the batch), once per layer and float type.
+The explicit loops of ``cnnlab.naive`` are also timed (``--no-naive`` skips them), on a batch
+of 1, scaled to 64 (exact for loops over the batch), once per layer and float type.
 """
 import argparse
 import os
@@ -109,7 +109,8 @@ def main(argv=None):
     ap.add_argument("--dtype", choices=["float32", "float64", "both"], default="both")
     ap.add_argument("--layers", nargs="+", default=[s[0] for s in SHAPES],
                     help="which rows (default: all)")
-    ap.add_argument("--naive", action="store_true", help="also time the explicit loops")
+    ap.add_argument("--no-naive", dest="naive", action="store_false",
+                    help="skip the explicit loops (timed by default, about 10 s)")
     ap.add_argument("--no-torch", action="store_true", help="time cnnlab only")
     ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                     help="wall time (default), or this process's CPU time -- steadier on a busy "
@@ -129,6 +130,7 @@ def main(argv=None):
             import torch.nn.functional as F
         except ImportError:
             print("PyTorch not installed: cnnlab only (pip install torch==2.13.0 to compare).")
+    torch_threads = torch.get_num_threads() if torch is not None else None
     dtypes = ["float32", "float64"] if args.dtype == "both" else [args.dtype]
     shapes = [s for s in SHAPES if s[0] in args.layers]
 
@@ -218,6 +220,8 @@ def main(argv=None):
         if {r["dtype"] for r in judged} != {"float32", "float64"}:
             print("(only part of the judged cases ran: the verdict covers those)")
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
+    if torch is not None:
+        torch.set_num_threads(torch_threads)
     return rows
 
 
