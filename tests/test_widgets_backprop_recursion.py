@@ -132,26 +132,28 @@ def test_residuals_match_torch_autograd():
             assert st.residual() == pytest.approx(u.grad[a - 1].item(), abs=1e-12)
 
 
-def test_panel_moves_with_controls():
+def test_panel_frames_follow_the_controls():
     pytest.importorskip("ipywidgets")
+    from cnnlab.widgets import _frames
     box = br.panel()
-    st = box.state
-    text0, img0 = box.text.value, box.image.value
+    assert len(box.frames) == 2 * (4 + 3 + 2)
+    st = br.BackpropRecursion()
+    text0 = box.current().value
     assert "<sup>1</sup><sub>2</sub>" in text0 and f"= {round(st.residual(1, 2), 4)}" in text0
-    box.controls["unit"].value = 4
-    assert (st.layer, st.unit) == (1, 4)
-    assert f"= {round(st.residual(1, 4), 4)}" in box.text.value and box.image.value != img0
-    # the output layer has 2 units: the unit slider shrinks and the unit is clamped
-    box.controls["layer"].value = 3
-    assert box.controls["unit"].max == 2 and (st.layer, st.unit) == (3, 2)
-    assert "starts here" in box.text.value
-    box.controls["layer"].value = 2
-    assert box.controls["unit"].max == 3 and (st.layer, st.unit) == (2, 2)
-    assert "∂" not in box.text.value                   # no dE/dW yet
-    before = box.image.value
-    box.controls["weight_grad"].value = True
-    assert st.show_weight_grad and "∂<i>E</i>/∂<i>W</i>" in box.text.value
-    assert box.image.value != before
+    box.select(unit=4)
+    assert f"= {round(st.residual(1, 4), 4)}" in box.current().value
+    # the output layer has 2 units: its unit slider has 2 positions
+    box.select(layer=3)
+    assert box.local_choices()[0].values == [1, 2]
+    assert "starts here" in box.current().value
+    box.select(layer=2)
+    box.select(unit=2)
+    assert "∂" not in box.current().value.split('cnnlab-caption">')[1]   # no dE/dW yet
+    box.select(weight_grad=True)
+    assert "∂<i>E</i>/∂<i>W</i>" in box.current().value
+    st.select(2, 2)
+    st.set_show_weight_grad(True)
+    assert _frames.png_of_frame(box.current()) == br.frame(st)[0]
 
 
 def test_static_twin():

@@ -50,20 +50,26 @@ def test_residual_sum_is_the_full_convolution(convention, numbering):
         assert st.residual_sum(delta, k, node) == pytest.approx(ref[r, c], abs=1e-12)
 
 
-def test_panel_moves_with_controls():
+def test_panel_frames_follow_the_controls():
     pytest.importorskip("ipywidgets")
+    from cnnlab.widgets import _frames
     box = nc.panel()
-    assert box.text.value == "<code>node 7 → {k22,2; k21,3; k12,5; k11,6}</code>"
-    img0 = box.image.value
-    box.controls["node"].value = 1
-    assert box.state.node == 1 and box.text.value == "<code>node 1 → {k11,1}</code>"
-    assert box.image.value != img0
-    box.controls["node"].value = 7
-    box.controls["convention"].value = "matlab"
-    assert box.text.value == "<code>node 7 → {k11,2; k12,3; k21,5; k22,6}</code>"
-    box.controls["numbering"].value = "column"
-    assert box.state.numbering == "column"
-    assert box.text.value == "<code>node 7 → {k11,2; k21,3; k12,5; k22,6}</code>"
+    assert len(box.frames) == 16 * 2 * 2
+
+    def caption():
+        return box.current().value.split('cnnlab-caption">')[1][:-len("</div></div>")]
+    assert caption() == "<code>node 7 → {k22,2; k21,3; k12,5; k11,6}</code>"
+    box.select(node=1)
+    assert caption() == "<code>node 1 → {k11,1}</code>"
+    box.select(node=7, convention="matlab")
+    assert caption() == "<code>node 7 → {k11,2; k12,3; k21,5; k22,6}</code>"
+    box.select(numbering="column")
+    assert caption() == "<code>node 7 → {k11,2; k21,3; k12,5; k22,6}</code>"
+    st = nc.NodeConnections()
+    st.set_convention("matlab")
+    st.set_numbering("column")
+    st.select(7)
+    assert _frames.png_of_frame(box.current()) == nc.frame(st)[0]
 
 
 def test_static_twin():

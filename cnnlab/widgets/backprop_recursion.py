@@ -406,48 +406,49 @@ def draw_backprop_recursion(state, axes=None, fig=None, fontsize=8):
     return ax, ax_txt
 
 
-def panel(sizes=DEFAULT_SIZES, seed=0, activation="tanh", layer=1, unit=2):
-    """The live widget.  Returns an ``ipywidgets.VBox`` with attributes ``.state``
-    (:class:`BackpropRecursion`), ``.controls`` (dict: "layer" Dropdown, "unit" IntSlider
-    (1-based; its maximum follows the layer's size), "weight_grad" Checkbox), ``.text`` (HTML:
-    the entry written out) and ``.image`` (PNG of the network)."""
-    import ipywidgets as w
+def frame(state):
+    """One frame of the panel for ``state`` (a :class:`BackpropRecursion`): (PNG bytes, alt
+    text, caption HTML), drawn by :func:`draw_backprop_recursion`."""
     from matplotlib.figure import Figure
 
-    state = BackpropRecursion(sizes, seed, activation, layer, unit)
-    L = state.L
-    c_layer = w.Dropdown(options=[(f"{l} (output)" if l == L else str(l), l) for l in range(1, L + 1)],
-                         value=state.layer, description="layer l")
-    c_unit = w.IntSlider(value=state.unit, min=1, max=state.sizes[state.layer], description="unit a")
-    c_grad = w.Checkbox(value=False, description="show ∂E/∂W", indent=False)
-    text = w.HTML()
-    image = w.Image(format="png")
+    from . import _frames
+
     fig = Figure(figsize=(7.6, 4.6))
     fig.subplots_adjust(left=0.02, right=0.98, top=0.9, bottom=0.02, hspace=0.05)
+    draw_backprop_recursion(state, fig=fig)
+    alt = (f"Network of layer sizes {'-'.join(map(str, state.sizes))} with unit "
+           f"{state.unit} of layer {state.layer} selected and the connections its residual "
+           f"is built from highlighted" + (", with ∂E/∂W shown" if state.show_weight_grad else "")
+           + ". " + state.formula("text").replace("\n", " "))
+    return (_frames.png(fig), alt,
+            f"<div style='font-family:serif;line-height:1.6'>{state.formula('html')}</div>")
 
-    def redraw(change=None):
-        state.select(c_layer.value, c_unit.value)
-        state.set_show_weight_grad(bool(c_grad.value))
-        draw_backprop_recursion(state, fig=fig)
-        image.value = _png(fig)
-        text.value = f"<div style='font-family:serif;line-height:1.6'>{state.formula('html')}</div>"
 
-    def on_layer(change):
-        # lowering the maximum clamps the unit first (which redraws with a valid unit)
-        if c_unit.value > state.sizes[c_layer.value]:
-            c_unit.max = state.sizes[c_layer.value]
-        else:
-            c_unit.max = state.sizes[c_layer.value]
-            redraw()
+def panel(sizes=DEFAULT_SIZES, seed=0, activation="tanh", layer=1, unit=2):
+    """The widget, every frame drawn ahead (works on the website with no kernel): the layer,
+    then a unit slider with that layer's number of units (1-based), and ∂E/∂W off/on.
+    Returns the panel ``VBox`` (``.choices``, ``.select(...)``, ``.current()``, ``.frames``)."""
+    from . import _frames
 
-    c_layer.observe(on_layer, names="value")
-    c_unit.observe(redraw, names="value")
-    c_grad.observe(redraw, names="value")
-    redraw()
-    box = w.VBox([w.HBox([c_layer, c_unit, c_grad]), image, text])
-    box.state, box.image, box.text, box.figure = state, image, text, fig
-    box.controls = {"layer": c_layer, "unit": c_unit, "weight_grad": c_grad}
-    return box
+    base = BackpropRecursion(sizes, seed, activation, layer, unit)
+    L = base.L
+    c_layer = _frames.Choice("layer", range(1, L + 1),
+                             [f"{l} (output)" if l == L else str(l) for l in range(1, L + 1)],
+                             value=base.layer, description="layer l", kind="dropdown")
+    c_grad = _frames.Choice("weight_grad", (False, True), ["hidden", "shown"],
+                            description="∂E/∂W", kind="toggle")
+
+    def units(v):
+        n = base.sizes[v["layer"]]
+        return [_frames.Choice("unit", range(1, n + 1), value=unit if unit <= n else None,
+                               description="unit a")]
+
+    def render(layer, weight_grad, unit):
+        st = BackpropRecursion(sizes, seed, activation, layer, unit)
+        st.set_show_weight_grad(weight_grad)
+        return frame(st)
+
+    return _frames.frame_panel([[c_layer, c_grad], units], render)
 
 
 def static_backprop_recursion(selections=((2, 1), (1, 2)), sizes=DEFAULT_SIZES, seed=0,

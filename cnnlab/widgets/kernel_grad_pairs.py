@@ -182,39 +182,42 @@ def draw_kernel_grad_pairs(state, axes=None, fig=None, fontsize=9, compact=False
     return axes
 
 
-def panel(x=DEFAULT_X, delta=DEFAULT_DELTA, convention="matlab"):
-    """The live widget.  Returns an ``ipywidgets.VBox`` with attributes ``.state``
-    (:class:`KernelGradPairs`), ``.controls`` (dict: "p" and "q" IntSliders, 1-based, and a
-    "convention" Dropdown), ``.text`` (HTML with the sum written out) and ``.image`` (PNG)."""
-    import ipywidgets as w
+def frame(state):
+    """One frame of the panel for ``state`` (a :class:`KernelGradPairs`): (PNG bytes, alt
+    text, caption HTML), drawn by :func:`draw_kernel_grad_pairs`."""
     from matplotlib.figure import Figure
 
-    state = KernelGradPairs(x, delta, convention)
-    kh, kw = state.kernel_shape
-    c_p = w.IntSlider(value=1, min=1, max=kh, description="row p")
-    c_q = w.IntSlider(value=1, min=1, max=kw, description="column q")
-    c_conv = w.Dropdown(options=[("MATLAB conv2 (*), Bouvrie", "matlab"),
-                                 ("cross-correlation (⋆), frameworks", "xcorr")],
-                        value=convention, description="layer uses")
-    text = w.HTML()
-    image = w.Image(format="png")
+    from . import _frames
+
     fig = Figure(figsize=(9.0, 3.2))
     fig.subplots_adjust(left=0.02, right=0.98, top=0.8, bottom=0.02, wspace=0.15)
+    draw_kernel_grad_pairs(state, fig=fig)
+    conv = "MATLAB conv2 (*)" if state.convention == "matlab" else "cross-correlation (⋆)"
+    alt = (f"Kernel gradient entry (p, q) = ({state.p}, {state.q}) for a layer using {conv}: "
+           f"the input cells and residuals it pairs, highlighted. {state.formula()}")
+    return _frames.png(fig), alt, f"<code>{state.formula()}</code>"
 
-    def redraw(change=None):
-        state.set_convention(c_conv.value)
-        state.select(c_p.value, c_q.value)
-        draw_kernel_grad_pairs(state, fig=fig)
-        image.value = _png(fig)
-        text.value = f"<code>{state.formula()}</code>"
 
-    for c in (c_p, c_q, c_conv):
-        c.observe(redraw, names="value")
-    redraw()
-    box = w.VBox([w.HBox([c_p, c_q, c_conv]), image, text])
-    box.state, box.image, box.text, box.figure = state, image, text, fig
-    box.controls = {"p": c_p, "q": c_q, "convention": c_conv}
-    return box
+def panel(x=DEFAULT_X, delta=DEFAULT_DELTA, convention="matlab"):
+    """The widget, every frame drawn ahead (works on the website with no kernel): row p and
+    column q of the kernel entry (1-based) and the convention the layer uses.  Returns the
+    panel ``VBox`` (``.choices``, ``.select(...)``, ``.current()``, ``.frames``)."""
+    from . import _frames
+
+    base = KernelGradPairs(x, delta, convention)
+    kh, kw = base.kernel_shape
+    c_p = _frames.Choice("p", range(1, kh + 1), description="row p")
+    c_q = _frames.Choice("q", range(1, kw + 1), description="column q")
+    c_conv = _frames.Choice("convention", ("matlab", "xcorr"),
+                            ["MATLAB conv2 (*), Bouvrie", "cross-correlation (⋆), frameworks"],
+                            value=convention, description="layer uses", kind="dropdown")
+
+    def render(p, q, convention):
+        st = KernelGradPairs(x, delta, convention)
+        st.select(p, q)
+        return frame(st)
+
+    return _frames.frame_panel([[c_p, c_q, c_conv]], render)
 
 
 def static_kernel_grad_pairs(x=DEFAULT_X, delta=DEFAULT_DELTA):

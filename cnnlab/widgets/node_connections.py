@@ -174,41 +174,42 @@ def draw_node_connections(state, axes=None, fig=None, fontsize=9):
     return axes
 
 
-def panel(in_shape=(4, 4), kernel_shape=(2, 2), numbering="row", convention="xcorr", node=7):
-    """The live widget.  Returns an ``ipywidgets.VBox`` with ``.state`` (:class:`NodeConnections`),
-    ``.controls`` (dict: "node" IntSlider 1-based, "convention" and "numbering" Dropdowns),
-    ``.text`` (HTML, the seed's notation) and ``.image`` (PNG)."""
-    import ipywidgets as w
+def frame(state):
+    """One frame of the panel for ``state`` (a :class:`NodeConnections`): (PNG bytes, alt
+    text, caption HTML), drawn by :func:`draw_node_connections`."""
     from matplotlib.figure import Figure
 
-    state = NodeConnections(in_shape, kernel_shape, numbering, convention, node)
-    H, W = state.in_shape
-    c_node = w.IntSlider(value=node, min=1, max=H * W, description="node")
-    c_conv = w.Dropdown(options=[("labels as applied (⋆), the seed's", "xcorr"),
-                                 ("kernel given to conv2 (*)", "matlab")],
-                        value=convention, description="k labels")
-    c_num = w.Dropdown(options=[("reading order (seed)", "row"), ("MATLAB column-major", "column")],
-                       value=numbering, description="numbering")
-    text = w.HTML()
-    image = w.Image(format="png")
+    from . import _frames
+
     fig = Figure(figsize=(7.0, 3.4))
     fig.subplots_adjust(left=0.02, right=0.98, top=0.82, bottom=0.02, wspace=0.1)
+    draw_node_connections(state, fig=fig)
+    alt = (f"Input node {state.node} of a {state.in_shape[0]}×{state.in_shape[1]} map "
+           f"(numbering: {state.numbering}, kernel labels: {state.convention}) and the output "
+           f"nodes it feeds, each with the kernel entry used: {state.describe()}")
+    return _frames.png(fig), alt, f"<code>{state.describe()}</code>"
 
-    def redraw(change=None):
-        state.set_convention(c_conv.value)
-        state.set_numbering(c_num.value)
-        state.select(c_node.value)
-        draw_node_connections(state, fig=fig)
-        image.value = _png(fig)
-        text.value = f"<code>{state.describe()}</code>"
 
-    for c in (c_node, c_conv, c_num):
-        c.observe(redraw, names="value")
-    redraw()
-    box = w.VBox([w.HBox([c_node, c_conv, c_num]), image, text])
-    box.state, box.image, box.text, box.figure = state, image, text, fig
-    box.controls = {"node": c_node, "convention": c_conv, "numbering": c_num}
-    return box
+def panel(in_shape=(4, 4), kernel_shape=(2, 2), numbering="row", convention="xcorr", node=7):
+    """The widget, every frame drawn ahead (works on the website with no kernel): the input
+    node (1-based), the kernel labels and the numbering.  Returns the panel ``VBox``
+    (``.choices``, ``.select(...)``, ``.current()``, ``.frames``)."""
+    from . import _frames
+
+    base = NodeConnections(in_shape, kernel_shape, numbering, convention, node)
+    H, W = base.in_shape
+    c_node = _frames.Choice("node", range(1, H * W + 1), value=node, description="node")
+    c_conv = _frames.Choice("convention", ("xcorr", "matlab"),
+                            ["labels as applied (⋆), the seed's", "kernel given to conv2 (*)"],
+                            value=convention, description="k labels", kind="dropdown")
+    c_num = _frames.Choice("numbering", ("row", "column"),
+                           ["reading order (seed)", "MATLAB column-major"], value=numbering,
+                           description="numbering", kind="dropdown")
+
+    def render(node, convention, numbering):
+        return frame(NodeConnections(in_shape, kernel_shape, numbering, convention, node))
+
+    return _frames.frame_panel([[c_node, c_conv, c_num]], render)
 
 
 def static_node_connections(node=7, in_shape=(4, 4), kernel_shape=(2, 2)):
