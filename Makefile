@@ -60,9 +60,11 @@ test: $(STAMP) $(HTML)/.built
 		--nbval-sanitize-with book/nbval_sanitize.cfg $(PYTEST_ARGS)
 
 ## Jupyter Lab on book/
+# jupyterlab-myst renders the book's MyST in Lab (requirements.txt pins Lab < 4.5 for it);
+# the settings in tools/lab-settings (windowingMode "none") are copied, so Lab can save its own.
 lab: $(STAMP)
-	@$(BIN)/python -c "import jupyterlab" 2>/dev/null || $(BIN)/python -m pip install 'jupyterlab>=4,<5'
-	$(BIN)/jupyter lab --notebook-dir=book $(LAB_ARGS)
+	@mkdir -p _build/lab-settings && cp -rn tools/lab-settings/. _build/lab-settings/
+	JUPYTERLAB_SETTINGS_DIR=$(CURDIR)/_build/lab-settings $(BIN)/jupyter lab --notebook-dir=book $(LAB_ARGS)
 
 ## student handout (no solutions) into _build/student/
 student: $(STAMP)
