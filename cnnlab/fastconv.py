@@ -20,6 +20,11 @@ last, the pixels that one kernel offset (p, q) reads are rows of Wo·n contiguou
 batch-last padded input ``xt[c, u, v, n]`` (for stride 1), so the copies and the adds move long
 runs of memory.
 
+*The forward pass batch first* when the output maps are large (LeNet's C1 and C3): there the
+columns are laid out per sample, ``cols[n]`` of shape (C·kh·kw, Ho·Wo), and the product
+``w2 · cols[n]`` lands directly in the layout (N, F, Ho, Wo) of the result, with no
+transposition afterwards.
+
 *Threads.*  The batch is cut into pieces and each piece goes through the whole pipeline in its
 own thread (NumPy releases the GIL in large copies, adds and matrix products), with the BLAS
 held to one thread meanwhile; ``dw`` and ``db`` are then summed over the pieces.  Copies and adds
@@ -42,6 +47,10 @@ _SPLIT_MIN_ENTRIES = 2**15
 # Largest im2col matrix (bytes) one piece makes; bigger batches are cut into more pieces, which
 # bounds the memory and keeps each piece's matrices near the caches.
 _PIECE_MAX_BYTES = 8 * 2**20
+
+# Output maps of at least this many pixels are computed batch first (one product per sample,
+# straight into the output's layout); smaller ones batch last (one product for the whole piece).
+_BATCH_FIRST_MIN_PIXELS = 64
 
 _num_threads = None          # None: follow the BLAS
 _blas = None                 # threadpoolctl's controllers of the BLAS libraries, found once
@@ -169,9 +178,22 @@ def _cols(x, kh, kw, stride, pads, out_hw):
 
 
 def _forward_piece(x, w2, b, out, kh, kw, stride, pads, out_hw):
-    n = x.shape[0]
+    n, C = x.shape[:2]
     F = w2.shape[0]
     Ho, Wo = out_hw
+    if Ho * Wo >= _BATCH_FIRST_MIN_PIXELS:
+        # batch first: one product per sample, w2 (F, C·kh·kw) @ cols[n] (C·kh·kw, Ho·Wo), lands
+        # in the output's layout (n, F, Ho·Wo) with no transposition
+        pt, pb, pl, pr = pads
+        xp = x if pt == pb == pl == pr == 0 else np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
+        (sh, sw) = stride
+        win = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw][:, :, :Ho, :Wo]
+        cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(n, C * kh * kw, Ho * Wo)  # the copy
+        y = out.reshape(n, F, Ho * Wo)
+        np.matmul(w2, cols, out=y)
+        if b is not None:
+            y += b[:, None]
+        return
     Y = w2 @ _cols(x, kh, kw, stride, pads, out_hw)  # (F, Ho·Wo·n)
     Y = Y.reshape(F, Ho, Wo, n).transpose(3, 0, 1, 2)
     if b is None:

@@ -246,3 +246,15 @@ def test_sequential_backward_without_dx_gives_the_same_weight_gradients(rng, mon
     for a, b in zip(full, skipped):
         np.testing.assert_array_equal(a, b)
     assert dx.shape == x.shape
+
+
+@pytest.mark.parametrize("min_pixels", [0, 10**9])  # every forward batch first / batch last
+@pytest.mark.parametrize("stride,padding", [(1, 0), (2, 1), ((1, 3), "same"), (1, "full")])
+def test_both_forward_routes_equal_scipy(rng, monkeypatch, min_pixels, stride, padding):
+    monkeypatch.setattr(fastconv, "_BATCH_FIRST_MIN_PIXELS", min_pixels)
+    x, w, b = rng.normal(size=(3, 2, 9, 11)), rng.normal(size=(4, 2, 3, 2)), rng.normal(size=4)
+    y = conv2d(x, w, b, stride, padding)
+    pads = resolve_padding(padding, (3, 2), stride, input_size=(9, 11))
+    sp = (stride, stride) if isinstance(stride, int) else stride
+    np.testing.assert_allclose(y, scipy_forward(x, w, b, sp, pads), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(conv2d(x, w, None, stride, padding), y - b[:, None, None], rtol=1e-10, atol=1e-10)
