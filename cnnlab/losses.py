@@ -57,7 +57,7 @@ def to_one_hot(y, num_classes, name="y"):
         else:
             raise TypeError(f"{name}: labels must be integers; got dtype {y.dtype}"
                             + (" with NaN/inf" if y.dtype.kind == "f" else ""))
-    check_alloc((y.shape[0], num_classes), 8, f"{name}: the one-hot targets")
+    check_alloc((y.shape[0], num_classes), 8, f"{name}: the one-hot targets (N, num_classes)")
     if y.size and (y.min() < 0 or y.max() >= num_classes):
         raise ValueError(f"{name}: labels must lie in 0..{num_classes - 1}; got range "
                          f"{y.min()}..{y.max()} (num_classes = {num_classes})")

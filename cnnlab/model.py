@@ -258,9 +258,12 @@ class Sequential:
 
     def forward(self, x, training=False):
         """Forward pass. ``training=True`` caches what :meth:`backward` needs."""
+        training = check_bool(training, "training")
         x = self._check_x(x)
         for layer in self.layers:
             x = layer.forward(x, training=training)
+        if training:
+            self._trained_shape = x.shape       # what backward's dout must look like
         return x
 
     def backward(self, dout, preactivation=False, need_dx=True):
@@ -274,7 +277,16 @@ class Sequential:
         Returns dE/dx, shape of the input (None when ``need_dx`` is False); the weight gradients
         are in ``layer.grads`` (and :attr:`gradients`).
         """
-        d = dout
+        want = getattr(self, "_trained_shape", None)
+        if want is None:
+            raise ValueError("backward: no forward pass to go back through; call "
+                             "model.forward(x, training=True) first")
+        preactivation = check_bool(preactivation, "preactivation")
+        need_dx = check_bool(need_dx, "need_dx")
+        d = as_array(dout, "dout")
+        if d.shape != want:
+            raise ValueError(f"dout must have the shape of the last forward output "
+                             f"{shape_str(want)}; got {shape_str(d.shape)}")
         first = len(self.layers) - 1
         for k, layer in enumerate(reversed(self.layers)):
             pre = preactivation and k == 0

@@ -181,10 +181,12 @@ def train_step(model, xb, yb, loss, optimizer, where=""):
             f"the loss became {value}{at} (predictions hold "
             f"{int(np.count_nonzero(~np.isfinite(p)))} NaN/inf entries); training stopped before "
             f"this batch changed any weight — try a smaller learning_rate or check the data")
+    # dE/dx of the input is not needed: a first Conv2D may skip it (need_dx=False)
     if _fused(model, loss):
-        model.backward(loss.logit_gradient(p, yb).astype(p.dtype), preactivation=True)
+        model.backward(loss.logit_gradient(p, yb).astype(p.dtype), preactivation=True,
+                       need_dx=False)
     else:
-        model.backward(loss.gradient(p, yb).astype(p.dtype))
+        model.backward(loss.gradient(p, yb).astype(p.dtype), need_dx=False)
     params, grads, masks = [], [], []
     for layer in model.layers:
         params += layer.weights

@@ -285,6 +285,19 @@ def test_failed_fit_check_does_not_build_or_compile_the_model():
     assert not m.built
 
 
+def test_backward_needs_a_training_forward_and_the_right_shape():
+    m = _net()
+    x, y = _data(4)
+    with pytest.raises(ValueError, match=r"call model.forward\(x, training=True\) first"):
+        m.backward(np.ones((4, 3)))
+    p = m.forward(x, training=True)
+    with pytest.raises(ValueError, match=r"dout must have the shape of the last forward output \(4, 3\); got \(3, 4\)"):
+        m.backward(np.ones((3, 4)))
+    with pytest.raises(TypeError, match="dout must be a numeric"):
+        m.backward("ones")
+    assert m.backward(np.ones_like(p)).shape == x.shape
+
+
 # --------------------------------------------------------------------------- set_weights
 def test_set_weights_bad_array_at_index_3_changes_nothing():
     m = Sequential([Conv2D(2, 3, input_shape=(6, 6, 1)), Flatten(), Dense(3), Dense(2)])
