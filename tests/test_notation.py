@@ -124,8 +124,33 @@ def sums_from_one(math: str) -> list[str]:
     return out
 
 
-def array_indices(math: str) -> list[str]:
-    """Contents of array-index brackets x[...] (a bracket right after a symbol)."""
+def _base_symbol(math: str, end: int) -> str:
+    """The symbol that carries the sub/superscripts ending just before math[end]."""
+    k = end
+    while k > 0:
+        if math[k - 1] == "}":                      # skip a {...} group (and its ^ or _)
+            depth, k = 0, k - 1
+            while k >= 0:
+                depth += {"}": 1, "{": -1}.get(math[k], 0)
+                if depth == 0:
+                    break
+                k -= 1
+            if k > 0 and math[k - 1] in "^_":
+                k -= 1
+                continue
+            return ""
+        if k > 1 and math[k - 2] in "^_":            # a one-character index, e.g. x_j
+            k -= 2
+            continue
+        break
+    m = re.search(r"(\\[A-Za-z]+|[A-Za-z])\s*$", math[:k])
+    return m.group(1) if m else ""
+
+
+def array_indices(math: str, maps_only: bool = False) -> list[str]:
+    """Contents of array-index brackets x[...] (a bracket right after a symbol). With
+    ``maps_only``, only brackets after a lower-case (or Greek) symbol — a map, a kernel, a
+    sensitivity — not after a capital, which names a matrix indexed by units (``W[j, i]``)."""
     out = []
     for m in re.finditer(r"(?<=[A-Za-z0-9}\)\]'])\[([^\[\]]*)\]", math):
         start = m.start()
@@ -134,6 +159,8 @@ def array_indices(math: str) -> list[str]:
         content = m.group(1)
         if re.search(r"[<>]|\\le|\\ge", content):
             continue  # an Iverson bracket [u > 0]
+        if maps_only and _base_symbol(math, start)[:1].isupper():
+            continue
         out.append(content)
     return out
 
@@ -186,10 +213,10 @@ def violations(math: str) -> list[str]:
             if letter in NOT_AN_INDEX and letter not in ("s", "q", "p", "r"):
                 # stride, block size, padding and dilation may scale or shift a position
                 found.append(f"{letter} is {NOT_AN_INDEX[letter]}, not an array index [{content}]")
+    for content in array_indices(math, maps_only=True):
+        for letter in _letters(content):
             if letter in NOT_A_POSITION:
                 found.append(f"{letter} is {NOT_A_POSITION[letter]}, not a position [{content}]")
-        if re.search(r"(?<![\w.])1\s*,|,\s*1\s*$", content) and not re.search(r"[A-Za-z]", content):
-            pass  # a literal position such as x[1, 2] is fine
     for sub in subscript_indices(math):
         for letter in _letters(sub):
             if letter in NOT_AN_INDEX and letter not in ("q",):
@@ -234,6 +261,7 @@ def test_checker_flags_each_retired_form(bad):
     r"P_{\text{conv}} = (k_h k_w N_{l-1} + 1) N_l, \quad l = 1, \dots, L",
     r"\operatorname{down}_q(x) / q^2, \quad x \otimes 1_{q \times q}",
     r"\operatorname{softmax}(z)_j = e^{z_j} / \sum_{j'} e^{z_{j'}}",
+    r"K[t', j] = W[j, \pi(t')], \quad W^{l}[j, i, \mu, \nu] = k_{ij}^{l}[\mu, \nu]",
 ])
 def test_checker_passes_clean_forms(good):
     assert violations(good) == []
