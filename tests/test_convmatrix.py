@@ -1,6 +1,8 @@
 """cnnlab.convmatrix: the doubly block Toeplitz matrix of a convolution, against SciPy and PyTorch."""
 import numpy as np
 import pytest
+import hypothesis as hyp
+import hypothesis.strategies as st
 import scipy.sparse as sp
 from scipy.signal import convolve2d, correlate2d
 
@@ -118,3 +120,24 @@ def test_against_pytorch_conv2d_and_conv_transpose2d(stride, padding):
 def test_errors_name_the_argument(call, exc, words):
     with pytest.raises(exc, match=words):
         call()
+
+
+def test_random_layers_equal_scipy_property():
+    """Property: for random sizes, strides and (asymmetric) paddings, T(w) vec(x) equals the
+    SciPy reference and Tᵀ is its adjoint computed independently (⟨T x, y⟩ = ⟨x, Tᵀ y⟩ with
+    Tᵀ y from transposed_conv2d)."""
+    @hyp.settings(max_examples=40, deadline=None, derandomize=True)
+    @hyp.given(C=st.integers(1, 3), F=st.integers(1, 3), H=st.integers(3, 8), W=st.integers(3, 8),
+               kh=st.integers(1, 3), kw=st.integers(1, 3), sh=st.integers(1, 3), sw=st.integers(1, 3),
+               pads=st.tuples(*[st.integers(0, 2)] * 4), seed=st.integers(0, 10**6))
+    def check(C, F, H, W, kh, kw, sh, sw, pads, seed):
+        rng = np.random.default_rng(seed)
+        x, w = rng.normal(size=(C, H, W)), rng.normal(size=(F, C, kh, kw))
+        T = conv_matrix(w, x.shape, (sh, sw), pads)
+        ref = scipy_conv(x, w, (sh, sw), pads)
+        np.testing.assert_allclose(T @ x.ravel(), ref.ravel(), atol=1e-10)
+        dy = rng.normal(size=ref.shape)
+        back = transposed_conv2d(dy, w, x.shape, (sh, sw), pads)
+        assert np.isclose(float(ref.ravel() @ dy.ravel()), float(x.ravel() @ back.ravel()))
+
+    check()
