@@ -23,7 +23,7 @@ EXEC_TIMEOUT ?= 1800
 
 ## this list (generated from the `## ` lines above the targets)
 help:
-	@awk '/^## /{d = d (d ? " " : "") substr($$0, 4); next} \
+	@awk '/^## /{d = d (d ? " " : "") substr($$0, 4); next} /^#/{next} \
 	     /^[a-zA-Z][a-zA-Z0-9_-]*:/ && d {split($$1, t, ":"); printf "  make %-14s %s\n", t[1], d} \
 	     {d = ""}' $(firstword $(MAKEFILE_LIST))
 

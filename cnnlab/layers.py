@@ -298,7 +298,19 @@ class Layer:
         return ((1, 1, 0), (1, 1, 0))
 
     def get_config(self):
+        """The constructor arguments that rebuild this layer (a dict, as Keras's ``get_config``)."""
         return {"name": self.name}
+
+    def forward(self, x, training=False):  # pragma: no cover - abstract
+        """x (N, ...) batch, channels last -> the layer's output (N, ...); ``training`` keeps what
+        :meth:`backward` needs."""
+        raise NotImplementedError
+
+    def backward(self, dy, preactivation=False):  # pragma: no cover - abstract
+        """dy = dE/dy, shaped like the last output -> dE/dx, shaped like the last input (after
+        ``forward(x, training=True)``); fills ``grads`` for layers with weights.  With
+        ``preactivation`` True, ``dy`` is already dE/du (the activation is skipped)."""
+        raise NotImplementedError
 
     def __repr__(self):
         return f"<{self.__class__.__name__} name={self.name!r} output_shape={self.output_shape}>"
@@ -512,6 +524,8 @@ class _Pooling2D(Layer):
         return getattr(pool, fn_name)(*args, size=size, stride=stride)
 
     def forward(self, x, training=False):
+        """x (N, H, W, C) -> y (N, Ho, Wo, C): max (or mean) over each window (the
+        functional :mod:`cnnlab.pool` on the channels-first view; "same" pads as Keras)."""
         xc = self._prep(x)
         fn = "maxpool2d" if self.mode == "max" else "avgpool2d"
         y = self._call(fn, np.ascontiguousarray(xc))
@@ -525,6 +539,8 @@ class _Pooling2D(Layer):
         return np.transpose(y, (0, 2, 3, 1))
 
     def backward(self, dy, preactivation=False):
+        """dy (N, Ho, Wo, C) -> dE/dx (N, H, W, C): to each window's first maximum (max) or
+        spread evenly over the window's real inputs (average)."""
         dyc = np.ascontiguousarray(np.transpose(dy, (0, 3, 1, 2)))
         if self.mode == "max":
             dxc = self._call("maxpool2d_backward", dyc, np.ascontiguousarray(self._xc))
@@ -608,6 +624,7 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def forward(self, x, training=False):
+        """x (N, ..., C_in) -> y (N, ..., units) = act(x @ kernel + bias) on the last axis."""
         u = x @ self.weights[0]
         if self.use_bias:
             u = u + self.weights[1]
@@ -616,6 +633,8 @@ class Dense(Layer):
         return _act_mixin_forward(self, u, training)
 
     def backward(self, dy, preactivation=False):
+        """dy (N, ..., units) = dE/dy (dE/du if ``preactivation``) -> dE/dx (N, ..., C_in);
+        fills ``grads``: dE/dkernel (C_in, units) and dE/dbias (units,)."""
         du = dy if preactivation else self.act.backward(dy, self._u, self._y)
         x2 = self._x.reshape(-1, self.in_features)
         du2 = du.reshape(-1, self.units)
@@ -656,11 +675,13 @@ class Flatten(Layer):
         return (int(np.prod(input_shape)),)
 
     def forward(self, x, training=False):
+        """x (N, H, W, C) -> (N, H·W·C), C order (channels last, as Keras)."""
         if training:
             self._xshape = x.shape
         return x.reshape(x.shape[0], -1)
 
     def backward(self, dy, preactivation=False):
+        """dy (N, H·W·C) -> dE/dx (N, H, W, C) (the inverse reshape)."""
         return dy.reshape(self._xshape)
 
     def arithmetic(self):
@@ -685,9 +706,11 @@ class Activation(Layer):
         return tuple(input_shape)
 
     def forward(self, x, training=False):
+        """x (any shape, batch first) -> f(x) of the same shape."""
         return _act_mixin_forward(self, x, training)
 
     def backward(self, dy, preactivation=False):
+        """dy = dE/df(x) (shape of x) -> dE/dx = the activation's ``backward(dy, x, y)``."""
         return dy if preactivation else self.act.backward(dy, self._u, self._y)
 
     def arithmetic(self):
@@ -735,6 +758,8 @@ class Subsampling(Layer):
         return (H // p, W // p, C)
 
     def forward(self, x, training=False):
+        """x (N, H, W, C) -> act(beta_c · down(x_c, p) + b_c), shape (N, H/p, W/p, C)
+        (:func:`cnnlab.sampling.subsample` on the channels-first view)."""
         from .sampling import subsample
 
         xc = np.ascontiguousarray(np.transpose(x, (0, 3, 1, 2)))
@@ -745,6 +770,8 @@ class Subsampling(Layer):
         return _act_mixin_forward(self, u, training)
 
     def backward(self, dy, preactivation=False):
+        """dy (N, H/p, W/p, C) -> dE/dx (N, H, W, C) by :func:`cnnlab.sampling.subsample_backward`;
+        fills ``grads``: dE/dbeta (C,) and dE/dbias (C,)."""
         from .sampling import subsample_backward
 
         du = dy if preactivation else self.act.backward(dy, self._u, self._y)
@@ -791,6 +818,7 @@ class Dropout(Layer):
         return tuple(input_shape)
 
     def forward(self, x, training=False):
+        """x (any shape) -> x at inference; x·mask/(1 − rate) in training (same shape)."""
         if not training or self.rate == 0:
             self._mask = None
             return x
@@ -799,6 +827,7 @@ class Dropout(Layer):
         return x * self._mask
 
     def backward(self, dy, preactivation=False):
+        """dy (shape of x) -> dE/dx = dy·mask/(1 − rate) (dy at inference)."""
         return dy if self._mask is None else dy * self._mask
 
     def arithmetic(self):
@@ -848,10 +877,12 @@ class ZeroPadding2D(Layer):
         return (H + t + b, W + l + r, C)
 
     def forward(self, x, training=False):
+        """x (N, H, W, C) -> (N, top + H + bottom, left + W + right, C), zeros around."""
         t, b, l, r = self.pads
         return np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)))
 
     def backward(self, dy, preactivation=False):
+        """dy (N, H + top + bottom, W + left + right, C) -> dE/dx (N, H, W, C) (the crop)."""
         t, b, l, r = self.pads
         return dy[:, t:dy.shape[1] - b, l:dy.shape[2] - r, :]
 

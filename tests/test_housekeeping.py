@@ -302,3 +302,37 @@ def test_make_help_lists_every_phony_target():
                          capture_output=True, text=True, timeout=60).stdout
     listed = set(re.findall(r"^\s+make (\S+)", out, re.M))
     assert phony <= listed, sorted(phony - listed)
+
+
+# ------------------------------------------------------------------------------ docstrings
+#: modules whose every public function documents itself (the core and its thin views)
+DOCUMENTED = ["activations", "layers", "pool", "naive", "chain", "bouvrie", "sampling", "models",
+              "matlab", "expand", "shapes", "conv"]
+
+
+@pytest.mark.parametrize("name", DOCUMENTED)
+def test_public_functions_have_docstrings(name):
+    import importlib
+    import inspect
+
+    module = importlib.import_module(f"cnnlab.{name}")
+    missing = [n for n, obj in vars(module).items()
+               if not n.startswith("_") and inspect.isfunction(obj) and obj.__module__ == module.__name__
+               and not inspect.getdoc(obj)]
+    assert missing == []
+
+
+def test_layer_methods_document_their_shapes():
+    import inspect
+
+    from cnnlab import layers
+
+    for name in layers.__all__:
+        cls = getattr(layers, name)
+        if not (inspect.isclass(cls) and issubclass(cls, layers.Layer)):
+            continue
+        for meth in ("forward", "backward", "build", "count_params", "get_weights", "set_weights",
+                     "arithmetic", "get_config"):
+            assert inspect.getdoc(getattr(cls, meth)), f"{name}.{meth}"
+        for meth in ("forward", "backward"):
+            assert re.search(r"\(N\b|shape", inspect.getdoc(getattr(cls, meth))), f"{name}.{meth} states no shape"
