@@ -504,57 +504,36 @@ class _Pooling2D(Layer):
         self.out_hw = (Ho, Wo)
         return (Ho, Wo, C)
 
-    def _prep(self, x):
-        """Channels-first input, padded (-inf for max, 0 for average) and cropped so that the
-        windows tile it exactly as Keras's do."""
-        xc = np.transpose(x, (0, 3, 1, 2))
-        pt, pb, pl, pr = self.pads
-        if pt or pb or pl or pr:
-            fill = -np.inf if self.mode == "max" else 0.0
-            xc = np.pad(xc, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=fill)
-        (ph, pw), (sh, sw), (Ho, Wo) = self.pool_size, self.strides, self.out_hw
-        return xc[:, :, :(Ho - 1) * sh + ph, :(Wo - 1) * sw + pw]
-
-    def _call(self, fn_name, *args):
-        from . import pool
-
+    def _kw(self):
         (ph, pw), (sh, sw) = self.pool_size, self.strides
-        size = ph if ph == pw else (ph, pw)
-        stride = sh if sh == sw else (sh, sw)
-        return getattr(pool, fn_name)(*args, size=size, stride=stride)
+        return dict(size=(ph, pw), stride=(sh, sw), padding=self.padding)
 
     def forward(self, x, training=False):
-        """x (N, H, W, C) -> y (N, Ho, Wo, C): max (or mean) over each window (the
-        functional :mod:`cnnlab.pool` on the channels-first view; "same" pads as Keras)."""
-        xc = self._prep(x)
-        fn = "maxpool2d" if self.mode == "max" else "avgpool2d"
-        y = self._call(fn, np.ascontiguousarray(xc))
-        if self.mode == "avg" and any(self.pads):
-            ones = np.ones((1, x.shape[1], x.shape[2], 1), x.dtype)
-            frac = self._call("avgpool2d", np.ascontiguousarray(self._prep(ones)))
-            self._frac = frac
-            y = y / frac
+        """x (N, H, W, C) -> y (N, Ho, Wo, C): max (or mean) over each window, by the functional
+        :mod:`cnnlab.pool` on the channels-first view with the layer's ``padding`` ("same": Keras's
+        rule; padded cells never win a max and do not count in a mean)."""
+        from . import pool
+
+        xc = np.ascontiguousarray(np.transpose(x, (0, 3, 1, 2)))
+        if self.mode == "max":
+            y = pool.maxpool2d(xc, **self._kw())
+        else:
+            y = pool.avgpool2d(xc, **self._kw(), count_padding=False)
         if training:
-            self._xc, self._xshape = xc, x.shape
+            self._xc = xc
         return np.transpose(y, (0, 2, 3, 1))
 
     def backward(self, dy, preactivation=False):
         """dy (N, Ho, Wo, C) -> dE/dx (N, H, W, C): to each window's first maximum (max) or
         spread evenly over the window's real inputs (average)."""
+        from . import pool
+
         dyc = np.ascontiguousarray(np.transpose(dy, (0, 3, 1, 2)))
         if self.mode == "max":
-            dxc = self._call("maxpool2d_backward", dyc, np.ascontiguousarray(self._xc))
+            dxc = pool.maxpool2d_backward(dyc, self._xc, **self._kw())
         else:
-            if any(self.pads):
-                dyc = dyc / self._frac
-            dxc = self._call("avgpool2d_backward", dyc, np.ascontiguousarray(self._xc))
-        N, H, W, C = self._xshape
-        pt, _, pl, _ = self.pads
-        full = np.zeros((N, C, H, W), dxc.dtype)
-        hh = min(dxc.shape[2] - pt, H)
-        ww = min(dxc.shape[3] - pl, W)
-        full[:, :, :hh, :ww] = dxc[:, :, pt:pt + hh, pl:pl + ww]
-        return np.transpose(full, (0, 2, 3, 1))
+            dxc = pool.avgpool2d_backward(dyc, self._xc, **self._kw(), count_padding=False)
+        return np.transpose(dxc, (0, 2, 3, 1))
 
     def arithmetic(self):
         return "0 (no weights)"

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ._validate import as_array, check_shape, positive_int_pair, shape_str
-from .shapes import padded_output_size
+from .shapes import padded_output_size, resolve_padding
 
 __all__ = ["maxpool2d", "maxpool2d_backward", "avgpool2d", "avgpool2d_backward", "pool_output_shape",
            "pool_geometry"]
@@ -75,7 +75,7 @@ def _scatter(vals_by_offset, x_shape, dtype, kh, kw, sh, sw, Ho, Wo):
     return dx
 
 
-def maxpool2d(x, size=2, stride=None):
+def _maxpool2d(x, size=2, stride=None):
     """Max pooling over the last two axes.
 
     Inputs:
@@ -94,7 +94,7 @@ def maxpool2d(x, size=2, stride=None):
     return _windows(x, kh, kw, sh, sw, Ho, Wo).max(axis=(-2, -1))
 
 
-def maxpool2d_backward(dy, x, size=2, stride=None):
+def _maxpool2d_backward(dy, x, size=2, stride=None):
     """Backward pass of :func:`maxpool2d`.
 
     Inputs:
@@ -115,7 +115,7 @@ def maxpool2d_backward(dy, x, size=2, stride=None):
     return _scatter(lambda p, q: np.where(arg == p * kw + q, dy, 0), x.shape, dtype, kh, kw, sh, sw, Ho, Wo)
 
 
-def avgpool2d(x, size=2, stride=None):
+def _avgpool2d(x, size=2, stride=None):
     """Average pooling over the last two axes.
 
     Inputs:
@@ -133,7 +133,7 @@ def avgpool2d(x, size=2, stride=None):
     return _windows(x, kh, kw, sh, sw, Ho, Wo).mean(axis=(-2, -1))
 
 
-def avgpool2d_backward(dy, x, size=2, stride=None):
+def _avgpool2d_backward(dy, x, size=2, stride=None):
     """Backward pass of :func:`avgpool2d`: every window receives ``dy[..., i, j] / (kh·kw)`` on
     each of its pixels (overlaps add up).
 
@@ -147,3 +147,108 @@ def avgpool2d_backward(dy, x, size=2, stride=None):
     dtype = np.result_type(x, dy)
     share = dy / (kh * kw)
     return _scatter(lambda p, q: share, x.shape, dtype, kh, kw, sh, sw, Ho, Wo)
+
+
+# ---------------------------------------------------------------------------------------------
+# padding: "same" as Keras (max ignores the padded cells, average divides by the real cells)
+# ---------------------------------------------------------------------------------------------
+def _pads(x, size, stride, padding):
+    kh, kw = positive_int_pair(size, "size")
+    sh, sw = positive_int_pair(stride if stride is not None else (kh, kw), "stride")
+    if x.ndim < 2:
+        raise ValueError(f"x must have at least 2 dimensions (..., H, W); got shape {shape_str(x.shape)}")
+    if isinstance(padding, str) and padding.lower() == "full":
+        raise ValueError("padding='full' is not defined for pooling; use 'valid', 'same', an int or a pair")
+    return resolve_padding(padding, (kh, kw), (sh, sw), input_size=x.shape[-2:])
+
+
+def _pad(x, pads, fill):
+    pt, pb, pl, pr = pads
+    width = [(0, 0)] * (x.ndim - 2) + [(pt, pb), (pl, pr)]
+    return np.pad(x, width, constant_values=fill)
+
+
+def _crop(dx, pads):
+    pt, pb, pl, pr = pads
+    return dx[..., pt:dx.shape[-2] - pb, pl:dx.shape[-1] - pr]
+
+
+def maxpool2d(x, size=2, stride=None, padding=0):
+    """Max pooling over the last two axes.
+
+    Inputs:
+    - x: array of shape (..., H, W), e.g. (N, C, H, W) or (C, H, W)
+    - size: int or (kh, kw), the window
+    - stride: int or (sh, sw); defaults to ``size`` (non-overlapping windows)
+    - padding: 0 (default), an int, a pair, ``"valid"`` or ``"same"`` (Keras's rule, see
+      :func:`cnnlab.shapes.same_padding`); padded cells never win (they hold −∞)
+
+    Returns ``y`` of shape (..., Ho, Wo), ``Ho = ⌊(H + pad_top + pad_bottom − kh)/sh⌋ + 1``.
+    """
+    x = as_array(x, "x")
+    pads = _pads(x, size, stride, padding)
+    return _maxpool2d(_pad(x, pads, -np.inf) if any(pads) else x, size, stride)
+
+
+def maxpool2d_backward(dy, x, size=2, stride=None, padding=0):
+    """Backward pass of :func:`maxpool2d`.
+
+    Inputs:
+    - dy: upstream gradient of shape (..., Ho, Wo)
+    - x: the forward input (..., H, W)
+    - size, stride, padding: as given to :func:`maxpool2d`
+
+    Returns ``dx`` with the shape of ``x``: each ``dy[..., i, j]`` is added at the position of the
+    maximum of window (i, j); on a tie, at the first maximum in row-major order within the window.
+    """
+    x = as_array(x, "x")
+    pads = _pads(x, size, stride, padding)
+    if not any(pads):
+        return _maxpool2d_backward(dy, x, size, stride)
+    return _crop(_maxpool2d_backward(dy, _pad(x, pads, -np.inf), size, stride), pads)
+
+
+def avgpool2d(x, size=2, stride=None, padding=0, count_padding=True):
+    """Average pooling over the last two axes.
+
+    Inputs:
+    - x: array of shape (..., H, W)
+    - size: int or (kh, kw); stride: int or (sh, sw), default ``size``
+    - padding: as for :func:`maxpool2d` (zeros)
+    - count_padding: True divides every window by ``kh·kw`` (PyTorch's default); False divides by
+      the number of real (unpadded) cells in the window, as Keras's ``padding="same"``
+
+    Returns ``y`` of shape (..., Ho, Wo), ``Ho = ⌊(H + pad_top + pad_bottom − kh)/sh⌋ + 1``.
+    """
+    x = as_array(x, "x")
+    pads = _pads(x, size, stride, padding)
+    if not any(pads):
+        return _avgpool2d(x, size, stride)
+    y = _avgpool2d(_pad(x, pads, 0.0), size, stride)
+    return y if count_padding else (y / _real_fraction(x.shape[-2:], pads, size, stride)).astype(y.dtype, copy=False)
+
+
+def _real_fraction(hw, pads, size, stride):
+    """Fraction of each window that covers real (unpadded) cells, shape (Ho, Wo)."""
+    return _avgpool2d(_pad(np.ones(hw), pads, 0.0), size, stride)
+
+
+def avgpool2d_backward(dy, x, size=2, stride=None, padding=0, count_padding=True):
+    """Backward pass of :func:`avgpool2d`: every window receives ``dy[..., i, j] / (kh·kw)`` on
+    each of its pixels (overlaps add up; with ``count_padding=False``, ``dy / (real cells)``).
+
+    Inputs: dy (..., Ho, Wo); x (..., H, W), the forward input (only its shape is used);
+    size, stride, padding, count_padding as given to :func:`avgpool2d`.  Returns ``dx`` with the
+    shape of ``x``.
+    """
+    x = as_array(x, "x")
+    pads = _pads(x, size, stride, padding)
+    if not any(pads):
+        return _avgpool2d_backward(dy, x, size, stride)
+    dy = as_array(dy, "dy")
+    xp = _pad(x, pads, 0.0)
+    if not count_padding:
+        (_, _), (_, _), (Ho, Wo) = pool_geometry(xp.shape, size, stride)
+        check_shape(dy, "dy", x.shape[:-2] + (Ho, Wo), "the shape of avgpool2d's output")
+        dy = dy / _real_fraction(x.shape[-2:], pads, size, stride)
+    return _crop(_avgpool2d_backward(dy, xp, size, stride), pads)

@@ -119,3 +119,50 @@ def test_avgpool_equals_its_loop_twin(h, w, kh, kw, stride, seed):
     dy = rng.normal(size=y.shape)
     np.testing.assert_allclose(avgpool2d_backward(dy, x, (kh, kw), stride),
                                avgpool2d_backward_naive(dy, x, (kh, kw), stride), atol=1e-12)
+
+
+# ------------------------------------------------------------------------- padding (Keras "same")
+def test_same_padding_hand_worked():
+    x = np.arange(1.0, 10.0).reshape(3, 3)           # 3x3, window 2, stride 2: output 2x2
+    # TensorFlow's rule: total (2-1)*2 + 2 - 3 = 1, all of it at the bottom/right
+    np.testing.assert_array_equal(maxpool2d(x, 2, padding="same"), [[5, 6], [8, 9]])
+    np.testing.assert_allclose(avgpool2d(x, 2, padding="same", count_padding=False),
+                               [[(1 + 2 + 4 + 5) / 4, (3 + 6) / 2], [(7 + 8) / 2, 9]])
+    np.testing.assert_allclose(avgpool2d(x, 2, padding="same"),          # zeros counted
+                               [[(1 + 2 + 4 + 5) / 4, (3 + 6) / 4], [(7 + 8) / 4, 9 / 4]])
+    with pytest.raises(ValueError, match="padding='full' is not defined for pooling"):
+        maxpool2d(x, 2, padding="full")
+
+
+@given(h=st.integers(1, 7), w=st.integers(1, 7), k=st.integers(1, 3), s=st.integers(1, 3),
+       seed=st.integers(0, 2**16))
+def test_same_padding_backward_matches_finite_differences(h, w, k, s, seed):
+    rng = np.random.default_rng(seed)
+    x = _no_ties(rng, (2, h, w))
+    y = maxpool2d(x, k, s, padding="same")
+    assert y.shape == (2, -(-h // s), -(-w // s))
+    dy = rng.normal(size=y.shape)
+    num = fd_grad(lambda: np.sum(dy * maxpool2d(x, k, s, padding="same")), x, h=1e-4)
+    assert rel_error(maxpool2d_backward(dy, x, k, s, padding="same"), num) < 1e-8
+    for count in (True, False):
+        num = fd_grad(lambda: np.sum(dy * avgpool2d(x, k, s, padding="same", count_padding=count)), x, h=1e-4)
+        got = avgpool2d_backward(dy, x, k, s, padding="same", count_padding=count)
+        assert rel_error(got, num) < 1e-8
+
+
+@pytest.mark.parametrize("h, k, s", [(5, 2, 2), (7, 3, 2), (6, 3, 3), (4, 2, 1)])
+def test_same_padding_matches_torch_with_explicit_pads(h, k, s):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(1, 2, h, h + 1))
+    pads = []
+    for i in (h, h + 1):                      # TensorFlow's rule written out
+        total = max((-(-i // s) - 1) * s + k - i, 0)
+        pads.append((total // 2, total - total // 2))
+    (pt, pb), (pl, pr) = pads
+    xt = torch.nn.functional.pad(torch.from_numpy(x), (pl, pr, pt, pb), value=-float("inf"))
+    ref = torch.nn.functional.max_pool2d(xt, k, s).numpy()
+    np.testing.assert_allclose(maxpool2d(x, k, s, padding="same"), ref)
+    xz = torch.nn.functional.pad(torch.from_numpy(x), (pl, pr, pt, pb))
+    ref = torch.nn.functional.avg_pool2d(xz, k, s).numpy()           # zeros counted
+    np.testing.assert_allclose(avgpool2d(x, k, s, padding="same"), ref, atol=1e-12)
