@@ -6,11 +6,15 @@ Usage: ``python tools/slides.py [BOOK_DIR] [OUT_DIR]`` (``make slides``: ``book`
 ``_build/offline/vendor`` (``make slides`` fetches them); they are copied next to the decks so
 the folder works from disk, without internet.
 
-Slides are cut from the notebook's structure, so chapters need no slide metadata:
-``#``/``##`` headings start a slide, ``###`` a sub-slide (vertical), other cells continue
-the current one; cells tagged ``solution`` are left out (show them from the book when the
-class is ready), inputs tagged ``remove-input``/``hide-input`` and cells tagged
-``remove-cell``/``hide-cell`` are hidden. Long slides scroll.
+Lecture decks, not the chapters poured into slides (``lecture_notebook``): the notebook's MyST
+is converted as for the student edition (labelled equations numbered, roles as text); each
+heading starts a slide that shows one idea — its display equations, a short table or list, or
+a figure (image outputs only) — within a height budget that fits reveal.js's 960×700 canvas
+(a full 1280×800 screen), continued on a new slide when it would not; every prose paragraph
+goes to the speaker notes (press ``s``). No code, no ``In [ ]`` prompts, no text or widget
+outputs, nothing from the Exercises section but the exercise titles (statements in the
+notes), no solutions. ``tests/test_slides.py`` pages through every deck in Chromium and
+checks the heights and that no JavaScript error fires.
 
 Offline: reveal.js, jQuery, require.js, MathJax 3 and the widget manager are local. The
 template's mermaid ES-module import (unused here) is removed, since browsers refuse module
@@ -30,7 +34,8 @@ VENDOR = ROOT / "_build" / "offline" / "vendor"
 CHAPTER = re.compile(r"^\d+[a-z]?_.*\.ipynb$")
 
 # MathJax 3 for the slides: nbconvert's template writes a MathJax-2 configuration (ignored
-# by MathJax 3) and expects $...$ inline math; this loader configures MathJax 3 accordingly.
+# by MathJax 3), expects $...$ inline math and calls MathJax.Hub.getAllJax/Rerender on every
+# slide change; this loader configures MathJax 3 and answers those MathJax-2 calls.
 MATHJAX_LOADER = """window.MathJax = {
   tex: {inlineMath: [["$", "$"], ["\\\\(", "\\\\)"]],
         displayMath: [["$$", "$$"], ["\\\\[", "\\\\]"]],
@@ -48,7 +53,15 @@ MATHJAX_LOADER = """window.MathJax = {
     if (MJ && MJ.startup && MJ.startup.promise) {
       MJ.startup.promise.then(function () { return MJ.typesetPromise(); });
     }
-  }, Config: function () {}};
+  }, Config: function () {},
+    // nbconvert's reveal template calls these on every slide change
+    getAllJax: function () { return []; },
+    Rerender: function (el) {
+      var MJ = window.MathJax;
+      if (MJ && MJ.startup && MJ.startup.promise) {
+        MJ.startup.promise.then(function () { return MJ.typesetPromise(el ? [el] : undefined); });
+      }
+    }};
   window.MathJax.Hub = hub;
   s.onload = function () { window.MathJax.Hub = hub; };
   document.head.appendChild(s);
@@ -108,30 +121,180 @@ def myst_to_markdown(text: str) -> str:
     return "\n".join(out)
 
 
-def slide_notebook(nb: dict) -> dict:
-    """A copy of ``nb`` with reveal.js slide types set from the headings."""
-    out = copy.deepcopy(nb)
-    cells = []
-    for cell in out["cells"]:
-        tags = set(cell.get("metadata", {}).get("tags", []))
-        if tags & {"solution", "remove-cell", "hide-cell"}:
+# ---------------------------------------------------------------- lecture decks
+
+# Budget of one slide, in pixels of reveal.js's 960×700 canvas (title and margins included).
+SLIDE_BUDGET = 560
+TITLE_PX = 90
+IMG_MAX_PX = 400
+SLIDE_CSS = """<style>
+.reveal .slides section { text-align: left; }
+.reveal .slides section h1, .reveal .slides section h2, .reveal .slides section h3 {
+  font-size: 1.25em; text-transform: none; margin-bottom: 0.4em; }
+.reveal .slides section img.slide-figure { max-height: %dpx; max-width: 100%%; display: block;
+  margin: 0.2em auto; }
+.reveal .slides section table { font-size: 0.55em; }
+.reveal .slides section ul, .reveal .slides section ol { font-size: 0.7em; }
+.reveal .slides section p { font-size: 0.75em; }
+.reveal .slides section mjx-container[display="true"] { font-size: 80%%; }
+</style>""" % IMG_MAX_PX
+HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+
+
+def _blocks(md: str) -> list[str]:
+    """Split Markdown into blocks: display math, lists, tables, headings, paragraphs."""
+    out, cur, in_math = [], [], False
+    for line in md.split("\n"):
+        if in_math:
+            cur.append(line)
+            if line.rstrip().endswith("$$"):
+                out.append("\n".join(cur))
+                cur, in_math = [], False
             continue
-        kind = "-"
-        if cell["cell_type"] == "markdown":
-            cell["source"] = myst_to_markdown(source(cell))
-            first = source(cell).lstrip().split("\n", 1)[0]
-            if re.match(r"#{1,2}\s", first):
-                kind = "slide"
-            elif re.match(r"###\s", first):
-                kind = "subslide"
-        if not cells:
-            kind = "slide"
-        cell.setdefault("metadata", {})["slideshow"] = {"slide_type": kind}
-        if cell["cell_type"] == "code" and tags & {"remove-input", "hide-input"}:
-            cell["metadata"].setdefault("tags", []).append("slides-remove-input")
-        cells.append(cell)
-    out["cells"] = cells
-    return out
+        if line.strip().startswith("$$"):
+            if cur:
+                out.append("\n".join(cur))
+            cur = [line]
+            if line.strip() == "$$" or not line.rstrip().endswith("$$") or line.strip() == "$$$$":
+                in_math = True
+            else:
+                out.append(line)
+                cur = []
+            continue
+        if HEADING.match(line):
+            if cur:
+                out.append("\n".join(cur))
+            out.append(line)
+            cur = []
+            continue
+        if not line.strip():
+            if cur:
+                out.append("\n".join(cur))
+            cur = []
+            continue
+        cur.append(line)
+    if cur:
+        out.append("\n".join(cur))
+    return [b for b in out if b.strip()]
+
+
+def _kind(block: str) -> str:
+    first = block.lstrip()
+    if HEADING.match(first):
+        return "heading"
+    if first.startswith("$$"):
+        return "math"
+    if first.startswith("|"):
+        return "table"
+    if re.match(r"^([-*+]|\d+\.)\s", first):
+        return "list"
+    if first.startswith("**Exercise"):
+        return "exercise"
+    return "prose"
+
+
+def _height(kind: str, block: str) -> int:
+    rows = block.count("\n") + 1
+    if kind == "math":
+        return 40 + 42 * max(1, block.count("\\\\") + 1)
+    if kind == "table":
+        return 30 * rows
+    if kind == "list":
+        return sum(26 * (1 + len(ln) // 80) for ln in block.split("\n"))
+    if kind == "figure":
+        return IMG_MAX_PX + 20
+    return 30 * (1 + len(block) // 90)
+
+
+class Deck:
+    """Slides as (title, shown blocks, notes); one idea per slide within a height budget."""
+
+    def __init__(self):
+        self.slides: list[dict] = []
+        self.title = ""
+
+    def new(self, title: str):
+        self.title = title
+        self.slides.append({"title": title, "shown": [], "notes": [], "used": TITLE_PX})
+
+    def show(self, kind: str, block: str):
+        h = _height(kind, block)
+        if not self.slides:
+            self.new(self.title or "")
+        cur = self.slides[-1]
+        if cur["shown"] and cur["used"] + h > SLIDE_BUDGET:
+            self.new(self.title)
+            self.slides[-1]["title"] = self.title
+        self.slides[-1]["shown"].append(block)
+        self.slides[-1]["used"] += h
+
+    def note(self, block: str):
+        if not self.slides:
+            self.new(self.title or "")
+        self.slides[-1]["notes"].append(block)
+
+    def cells(self) -> list[dict]:
+        cells = []
+        for i, sl in enumerate(self.slides):
+            body = (f"## {sl['title']}\n\n" if sl["title"] else "") + "\n\n".join(sl["shown"])
+            cells.append({"cell_type": "markdown", "id": f"slide-{i}",
+                          "metadata": {"slideshow": {"slide_type": "slide"}}, "source": body})
+            if sl["notes"]:
+                cells.append({"cell_type": "markdown", "id": f"notes-{i}",
+                              "metadata": {"slideshow": {"slide_type": "notes"}},
+                              "source": "\n\n".join(sl["notes"])})
+        return cells
+
+
+def _image_outputs(cell) -> list[str]:
+    imgs = []
+    for out in cell.get("outputs", []) or []:
+        data = out.get("data", {})
+        png = data.get("image/png")
+        if png:
+            png = "".join(png) if isinstance(png, list) else png
+            imgs.append(f'<img class="slide-figure" alt="figure" src="data:image/png;base64,'
+                        f'{png.strip()}">')
+    return imgs
+
+
+def lecture_notebook(nb: dict, stem: str = "", index=None) -> dict:
+    """A lecture deck for ``nb``: one idea per slide (a heading with its equation, table, short
+    list or figure), the prose in speaker notes; no code, no prompts, no outputs other than
+    figures, no solutions, no exercise outputs, equation labels as numbers."""
+    import student
+    index = index or student.BookIndex({stem: nb})
+    deck = Deck()
+    in_exercises = False
+    for cell in nb.get("cells", []):
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & {"solution", "remove-cell", "hide-cell"} or student.is_solution(cell):
+            continue
+        if cell.get("cell_type") == "markdown":
+            md = student.convert_markdown(source(cell), stem, index)
+            for block in _blocks(md):
+                kind = _kind(block)
+                if kind == "heading":
+                    title = HEADING.match(block.strip()).group(2).strip()
+                    in_exercises = title.lower().startswith("exercise")
+                    deck.new(title)
+                elif kind == "exercise":
+                    head, _, rest = block.partition("\n")
+                    deck.new(head.strip("* ").strip())
+                    if rest.strip():
+                        deck.note(rest)
+                elif kind == "math":
+                    deck.show(kind, block)
+                elif kind in ("table", "list") and _height(kind, block) <= SLIDE_BUDGET - TITLE_PX \
+                        and not in_exercises:
+                    deck.show(kind, block)
+                else:
+                    deck.note(block)
+        elif cell.get("cell_type") == "code" and not in_exercises:
+            for img in _image_outputs(cell):
+                deck.show("figure", img)
+    return {"nbformat": 4, "nbformat_minor": 5, "metadata": nb.get("metadata", {}),
+            "cells": deck.cells()}
 
 
 def main(argv: list[str]) -> int:
@@ -154,7 +317,9 @@ def main(argv: list[str]) -> int:
 
     c = Config()
     c.SlidesExporter.reveal_url_prefix = "vendor/reveal.js"
-    c.SlidesExporter.reveal_scroll = True
+    c.SlidesExporter.reveal_scroll = False
+    c.SlidesExporter.exclude_input_prompt = True
+    c.SlidesExporter.exclude_output_prompt = True
     c.SlidesExporter.reveal_theme = "white"  # fonts served locally ("simple" imports Google Fonts)
     c.SlidesExporter.jquery_url = "vendor/jquery.min.js"
     c.SlidesExporter.require_js_url = "vendor/require.js"
@@ -165,14 +330,19 @@ def main(argv: list[str]) -> int:
     c.TagRemovePreprocessor.remove_input_tags = {"slides-remove-input"}
     exporter = SlidesExporter(config=c)
 
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import student
+    paths = [p for p in sorted(book.glob("*.ipynb")) if CHAPTER.match(p.name)]
+    nbs = {p: json.loads(p.read_text("utf-8")) for p in paths}
+    index = student.BookIndex({p.stem: nb for p, nb in nbs.items()})
     decks = []
-    for path in sorted(book.glob("*.ipynb")):
-        if not CHAPTER.match(path.name):
-            continue
-        nb = nbformat.reads(json.dumps(slide_notebook(json.loads(path.read_text("utf-8")))),
-                            as_version=4)
+    for path, src in nbs.items():
+        nb = nbformat.reads(json.dumps(lecture_notebook(src, path.stem, index)), as_version=4)
         html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
         html = MERMAID_BLOCK.sub("", html)
+        html = html.replace("</head>", SLIDE_CSS + "\n</head>", 1)
+        html = html.replace("function(Reveal, RevealNotes){",
+                            "function(Reveal, RevealNotes){\n        window.Reveal = Reveal;", 1)
         target = dest / f"{path.stem}.slides.html"
         target.write_text(html, encoding="utf-8")
         remote = sorted(set(re.findall(
