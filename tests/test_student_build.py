@@ -180,3 +180,35 @@ def test_handout_is_self_contained(built):
     for p in SOURCES:
         for name in set(re.findall(r"cache/([A-Za-z0-9_.-]+\.(?:npz|json))", p.read_text())):
             assert (out / "cache" / name).is_file(), (p.name, name)
+
+
+def test_handout_runners_find_their_caches_inside_the_handout(built):
+    """Run from the handout's book/ (as a student would), the experiment runners resolve every
+    cache path inside the handout, and those files exist: nothing is retrained or written
+    elsewhere."""
+    import subprocess
+    import sys
+    out, _ = built
+    if not (out / "book" / "experiments").is_dir():
+        pytest.fail("the book has no experiments/ package to copy")
+    code = (
+        "import importlib, pkgutil, json, experiments\n"
+        "from pathlib import Path\n"
+        "paths = []\n"
+        "for m in pkgutil.iter_modules(experiments.__path__):\n"
+        "    mod = importlib.import_module('experiments.' + m.name)\n"
+        "    for k, v in vars(mod).items():\n"
+        "        if isinstance(v, Path) and 'CACHE' in k:\n"
+        "            paths.append(str(v))\n"
+        "    if hasattr(mod, 'cache_dir'):\n"
+        "        paths.append(str(mod.cache_dir()))\n"
+        "print(json.dumps(paths))\n")
+    r = subprocess.run([sys.executable, "-c", code], cwd=out / "book", capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    paths = [Path(p) for p in json.loads(r.stdout.strip().splitlines()[-1])]
+    assert paths, "no cache paths found"
+    for p in paths:
+        assert out.resolve() in p.resolve().parents, f"{p} is outside the handout"
+        if p.suffix:
+            assert p.exists(), f"{p} missing from the handout"
