@@ -32,6 +32,7 @@ import scipy.sparse as sp
 
 from ._validate import as_array, shape_str
 from .convmatrix import conv_matrix
+from .pool import maxpool2d_backward
 
 __all__ = ["PathForm", "path_form", "activation_pattern", "region_edge", "SUPPORTED"]
 
@@ -90,24 +91,42 @@ def _conv_step(layer, shape):
 
 
 def _maxpool_switches(layer, v, shape):
-    """Selection matrix S (one 1 per output, at the first maximum of its window, row-major)."""
+    """Selection matrix S (one 1 per output, at its window's switch), from the pooling core.
+
+    The switches are read off :func:`cnnlab.pool.maxpool2d_backward` (first maximum of a window
+    in row-major order) on the input padded with -inf by the layer's own padding (``layer.pads``,
+    Keras's rule): each output sends its own number (its index + 1) back to its winner. Windows
+    that overlap are sent in separate rounds, so that no input cell receives two numbers at once.
+    """
     H, W, C = shape
-    x = v.reshape(H, W, C)
+    pt, pb, pl, pr = layer.pads
+    xc = np.pad(np.transpose(v.reshape(H, W, C), (2, 0, 1)), ((0, 0), (pt, pb), (pl, pr)),
+                constant_values=-np.inf)[None]              # (1, C, Hp, Wp)
     (ph, pw), (sh, sw), (Ho, Wo) = layer.pool_size, layer.strides, layer.out_hw
-    pt, _, pl, _ = layer.pads
-    m, n, mu, nu = np.meshgrid(np.arange(Ho), np.arange(Wo), np.arange(ph), np.arange(pw),
-                               indexing="ij")
-    r, c = m * sh + mu - pt, n * sw + nu - pl                # (Ho, Wo, ph, pw) input rows/cols
-    inside = (r >= 0) & (r < H) & (c >= 0) & (c < W)
-    vals = np.where(inside[..., None], x[np.clip(r, 0, H - 1), np.clip(c, 0, W - 1)], -np.inf)
-    flat = vals.reshape(Ho, Wo, ph * pw, C)
-    k = flat.argmax(axis=2)                                  # first maximum, row-major window
-    rr = np.take_along_axis(r.reshape(Ho, Wo, ph * pw, 1).repeat(C, 3), k[:, :, None], 2)[:, :, 0]
-    cc = np.take_along_axis(c.reshape(Ho, Wo, ph * pw, 1).repeat(C, 3), k[:, :, None], 2)[:, :, 0]
-    ch = np.broadcast_to(np.arange(C), (Ho, Wo, C))
-    cols = ((rr * W + cc) * C + ch).reshape(-1)
-    S = sp.csr_matrix((np.ones(cols.size), (np.arange(cols.size), cols)), shape=(cols.size, H * W * C))
-    return S, k.astype(np.int64), (Ho, Wo, C)
+    size = ph if ph == pw else (ph, pw)
+    stride = sh if sh == sw else (sh, sw)
+    ids = np.arange(C * Ho * Wo, dtype=np.float64).reshape(C, Ho, Wo) + 1.0
+    rows_m, cols_n = np.meshgrid(np.arange(Ho), np.arange(Wo), indexing="ij")
+    gh, gw = -(-ph // sh), -(-pw // sw)                     # rounds of non-overlapping windows
+    out_index, in_index = [], []
+    for a in range(gh):
+        for b in range(gw):
+            group = (rows_m % gh == a) & (cols_n % gw == b)
+            dy = np.where(group, ids, 0.0)[None]
+            back = maxpool2d_backward(dy, xc, size=size, stride=stride)[0]   # (C, Hp, Wp)
+            c, r, q = np.nonzero(back)
+            out_ch = np.rint(back[c, r, q]).astype(np.int64) - 1              # (c·Ho + m)·Wo + n
+            m, n = (out_ch // Wo) % Ho, out_ch % Wo
+            out_index.append((m * Wo + n) * C + c)                            # channels last
+            in_index.append(((r - pt) * W + (q - pl)) * C + c)
+    rows, cols = np.concatenate(out_index), np.concatenate(in_index)
+    if rows.size != C * Ho * Wo:
+        raise ValueError(f"max pooling layer {layer.name!r}: found {rows.size} switches for "
+                         f"{C * Ho * Wo} outputs (a window holds only padding?)")
+    S = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(C * Ho * Wo, H * W * C))
+    switches = np.zeros(C * Ho * Wo, dtype=np.int64)
+    switches[rows] = cols
+    return S, switches.reshape(Ho, Wo, C), (Ho, Wo, C)
 
 
 def _dense_step(layer, shape):

@@ -149,3 +149,23 @@ def test_errors_name_the_argument():
     pf = path_form(model, np.zeros((32, 32, 3)))
     with pytest.raises(ValueError, match="x must have 3072"):
         pf.logits(np.zeros(5))
+
+
+def test_overlapping_and_padded_pooling_against_finite_differences():
+    """3×3 max pooling, stride 2, Keras 'same' padding (windows overlap and hang over the edge):
+    A equals the finite-difference Jacobian of predict (exact for a piecewise-linear network at a
+    step too small to change a mask), and A x + b̄ equals predict."""
+    rng = np.random.default_rng(11)
+    model = Sequential([Conv2D(2, (2, 2), activation="relu", input_shape=(7, 6, 1)),
+                        MaxPooling2D((3, 3), strides=(2, 2), padding="same"), Flatten(), Dense(3)])
+    x = rng.normal(size=(7, 6, 1))
+    pf = path_form(model, x)
+    np.testing.assert_allclose(pf.logits(x), model.predict(x[None])[0], atol=1e-12)
+    eps, J = 1e-7, np.zeros_like(pf.A)
+    for p in range(x.size):
+        e = np.zeros(x.size)
+        e[p] = eps
+        zp = model.predict((x.ravel() + e).reshape(1, 7, 6, 1))[0]
+        zm = model.predict((x.ravel() - e).reshape(1, 7, 6, 1))[0]
+        J[:, p] = (zp - zm) / (2 * eps)
+    np.testing.assert_allclose(pf.A, J, atol=1e-6)
