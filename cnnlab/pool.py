@@ -17,7 +17,7 @@ the window.  Overlapping windows accumulate.
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ._validate import as_array, check_shape, positive_int_pair, shape_str
+from ._validate import as_array, check_alloc, check_shape, positive_int_pair, shape_str
 from .shapes import padded_output_size, resolve_padding
 
 __all__ = ["maxpool2d", "maxpool2d_backward", "avgpool2d", "avgpool2d_backward", "pool_output_shape",
@@ -165,6 +165,7 @@ def _pads(x, size, stride, padding):
 def _pad(x, pads, fill):
     pt, pb, pl, pr = pads
     width = [(0, 0)] * (x.ndim - 2) + [(pt, pb), (pl, pr)]
+    check_alloc(x.shape[:-2] + (x.shape[-2] + pt + pb, x.shape[-1] + pl + pr), x.itemsize, "pooling: the padded input")
     return np.pad(x, width, constant_values=fill)
 
 

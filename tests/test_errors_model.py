@@ -417,6 +417,7 @@ def test_size_guard_refuses_before_allocating(monkeypatch):
         cases = [
             (lambda: cnnlab.conv2d(x, w, padding=10**4), "conv2d: the im2col matrix"),
             (lambda: cnnlab.up(np.ones((4, 4)), 10**5), r"up: the output of shape \(400000, 400000\)"),
+            (lambda: cnnlab.maxpool2d(x, 2, padding=10**5), "pooling: the padded input"),
             (lambda: load_digits(size=10**5), r"load_digits\(size=100000\): the images"),
             (lambda: Sequential([Dense(10**6, input_shape=(10**5,))]), r"layer 0 \(dense\): the kernel"),
         ]
