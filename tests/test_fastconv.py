@@ -110,6 +110,7 @@ def split_everything(monkeypatch):
     """Force the batch to be cut even for small problems, and into more pieces than threads."""
     monkeypatch.setattr(fastconv, "_SPLIT_MIN_ENTRIES", 0)
     monkeypatch.setattr(fastconv, "_PIECE_MAX_BYTES", 2000)
+    monkeypatch.setattr(fastconv, "_SPLIT_MIN_ITEMSIZE", 0)
     old = fastconv.set_num_threads(2)
     yield
     fastconv.set_num_threads(old)
