@@ -22,7 +22,6 @@ scripts from ``file://``.
 """
 from __future__ import annotations
 
-import copy
 import json
 import re
 import shutil
@@ -73,52 +72,6 @@ MERMAID_BLOCK = re.compile(r'<script type="module">\s*import mermaid from [^<]*<
 def source(cell) -> str:
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else src
-
-
-TARGET = re.compile(r"^\s*\([^)\s]+\)=\s*$")
-DIRECTIVE = re.compile(r"^(\s*)(`{3,}|:{3,})\{([\w:-]+)\}\s*(.*)$")
-ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
-
-
-def _role(m: re.Match) -> str:
-    name, text = m.group(1), m.group(2)
-    shown = re.sub(r"\s*<[^>]*>$", "", text) or text
-    if name in ("eq", "numref"):
-        return f"({text})"
-    if name == "cite":
-        return f"[{text}]"
-    return shown
-
-
-def myst_to_markdown(text: str) -> str:
-    """What reveal.js can show of MyST: targets dropped, directives as bold titles, roles as
-    their text (nbconvert renders plain Markdown only)."""
-    out, closing = [], []
-    lines = text.split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if TARGET.match(line):
-            i += 1
-            continue
-        m = DIRECTIVE.match(line)
-        if m:
-            indent, fence, name, arg = m.groups()
-            title = name.split(":")[-1].replace("-", " ").capitalize()
-            if name not in ("math",):
-                out.append(f"{indent}**{title}** {ROLE.sub(_role, arg)}".rstrip())
-            closing.append(fence)
-            i += 1
-            while i < len(lines) and re.match(r"^\s*:[\w-]+:", lines[i]):
-                i += 1  # directive options
-            continue
-        if closing and line.strip() == closing[-1]:
-            closing.pop()
-            i += 1
-            continue
-        out.append(ROLE.sub(_role, line))
-        i += 1
-    return "\n".join(out)
 
 
 # ---------------------------------------------------------------- lecture decks
