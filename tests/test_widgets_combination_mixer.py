@@ -201,33 +201,29 @@ def test_summary_text():
 
 # -- the panel ----------------------------------------------------------------------------------------
 
-def test_panel_moves_with_the_controls():
+def test_panel_frames_follow_the_controls():
     pytest.importorskip("ipywidgets")
-    box = cm.panel()
-    assert set(box.controls) == {"c1", "c2", "c3", "lam", "alternative"}
-    img0, txt0 = box.image.value, box.text.value
+    from cnnlab.widgets import _frames
+    box = cm.panel(c_values=(3.0,), lams=(0.5,))
+    assert set(box.choices) == {"c1", "c2", "c3", "lam", "alternative"}
+    assert len(box.frames) == 2 * 2 * 2 * 2 * 2
+    txt0 = box.current().value
     assert "Σ|α_i| = 1.000 (always 1)" in txt0 and "H(α)" in txt0
-    box.controls["c1"].value = 3.0
-    np.testing.assert_allclose(box.state.c, [3.0, 0.5, 1.0])
-    assert box.image.value != img0 and box.text.value != txt0
-    assert "Σ|α_i| = 1.000 (always 1)" in box.text.value        # still 1
+    box.select(c1=3.0)
+    txt = box.current().value
+    assert txt != txt0 and "Σ|α_i| = 1.000 (always 1)" in txt        # still 1
     a = softmax([3.0, 0.5, 1.0])
-    assert f"({a[0]:.3f}, {a[1]:.3f}, {a[2]:.3f})" in box.text.value
-    fd = numerical_gradient(lambda z: loss_ref(z, box.state.x_prev, box.state.k, box.state.target),
-                            box.state.c)
-    assert f"∂E/∂c = ({', '.join(f'{v:.4f}' for v in fd)})" in box.text.value
-    box.controls["lam"].value = 0.5
-    assert box.state.lam == 0.5 and "λΣ|α_i| = 0.500" in box.text.value
-    box.controls["alternative"].value = "lp"
-    assert box.state.alternative == "lp" and "Σ α_i^0.5" in box.text.value
-
-
-def test_panel_with_four_maps():
-    pytest.importorskip("ipywidgets")
-    box = cm.panel(n_in=4)
-    assert "c4" in box.controls and box.state.n_in == 4
-    box.controls["c4"].value = -2.0
-    assert box.state.c[3] == -2.0
+    assert f"({a[0]:.3f}, {a[1]:.3f}, {a[2]:.3f})" in txt
+    st = cm.CombinationMixer(c=[3.0, 0.5, 1.0])
+    fd = numerical_gradient(lambda z: loss_ref(z, st.x_prev, st.k, st.target), st.c)
+    assert f"∂E/∂c = ({', '.join(f'{v:.4f}' for v in fd)})" in txt
+    box.select(lam=0.5)
+    assert "λΣ|α_i| = 0.500" in box.current().value
+    box.select(alternative="lp")
+    assert "Σ α_i^0.5" in box.current().value
+    st.set_lam(0.5)
+    st.set_alternative("lp")
+    assert _frames.png_of_frame(box.current()) == cm.frame(st)[0]
 
 
 # -- the static twin ------------------------------------------------------------------------------
@@ -297,9 +293,7 @@ def test_bad_input():
         cm.static_combination_mixer(settings=())
 
 
-def test_panel_bad_c_range():
+def test_panel_bad_c():
     pytest.importorskip("ipywidgets")
-    with pytest.raises(ValueError, match="c_range"):
-        cm.panel(c=[5.0, 0.0, 0.0])
-    with pytest.raises(ValueError, match="c_range"):
-        cm.panel(c_range=(1.0, -1.0))
+    with pytest.raises(ValueError, match="c"):
+        cm.panel(c=[5.0, 0.0], n_in=3)

@@ -28,16 +28,25 @@ def test_nested_formula_shown_only_when_short():
     assert "too long" in ex.html()
 
 
-def test_sliders_update_state_image_and_html():
-    box = panel(FormulaExplorer(depth=1, width=2, n_inputs=2))
-    before_img, before_html = box.image.value, box.html.value
-    box.sliders["depth"].value = 3
-    assert box.explorer.depth == 3
-    assert box.explorer.widths == [2, 2, 2, 2, 1]
-    assert box.image.value != before_img and box.html.value != before_html
-    box.sliders["width"].value = 4
+def test_panel_frames_follow_the_sliders():
+    from matplotlib.figure import Figure
+
+    from cnnlab.widgets import _frames
+    box = panel(FormulaExplorer(depth=1, width=2, n_inputs=2),
+                grid={"depth": (1, 3), "width": (2, 4), "n_inputs": (2,)})
+    assert len(box.frames) == 4
+    before = box.current().value
+    box.select(depth=3)
+    assert box.current_values() == {"depth": "3", "width": "2", "n_inputs": "2"}
+    assert box.current().value != before
+    box.select(width=4)
     expected = (2 + 1) * 4 + 2 * (4 + 1) * 4 + (4 + 1)
-    assert f"<b>{expected:,}</b> parameters" in box.html.value
+    assert f"<b>{expected:,}</b> parameters" in box.current().value
+    assert "$$" not in box.current().value and "\\begin{aligned}" in box.current().value
+    fig = Figure(figsize=(5.5, 3.4))
+    FormulaExplorer(depth=3, width=4, n_inputs=2).draw(fig.add_subplot(1, 1, 1))
+    fig.tight_layout()
+    assert _frames.png_of_frame(box.current()) == _frames.png(fig, dpi=80)
 
 
 def test_static_twin_curves():

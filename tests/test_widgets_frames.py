@@ -87,7 +87,7 @@ def test_bad_choices():
     with pytest.raises(ValueError, match="values"):
         _frames.Choice("a", [])
     with pytest.raises(ValueError, match="labels"):
-        _frames.Choice("a", [1, 2], labels=["x=1", "y"])
+        _frames.Choice("a", [1, 2], labels=["x|1", "y"])
     with pytest.raises(ValueError, match="labels"):
         _frames.Choice("a", [1, 2], labels=["x"])
     with pytest.raises(ValueError, match="kind"):

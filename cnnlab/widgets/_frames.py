@@ -57,7 +57,7 @@ class Choice:
     Inputs:
     - name: key of the value passed to the drawing function (letters, digits, ``_``)
     - values: the finite list of values (the grid of this control)
-    - labels: what the control shows for each value (default ``str(value)``); no ``|`` or ``=``
+    - labels: what the control shows for each value (default ``str(value)``); no ``|``
     - value: the value selected first (default the first)
     - description: the control's label (also its accessible name)
     - kind: "slider" (``SelectionSlider``), "dropdown" (``Dropdown``) or "toggle"
@@ -80,10 +80,10 @@ class Choice:
         if len(self.labels) != len(self.values):
             raise ValueError(f"labels of control {name!r}: {len(self.labels)} labels for "
                              f"{len(self.values)} values")
-        bad = [s for s in self.labels if "|" in s or "=" in s]
+        bad = [s for s in self.labels if "|" in s]
         if bad or len(set(self.labels)) != len(self.labels):
-            raise ValueError(f"labels of control {name!r} must be distinct and free of '|' and "
-                             f"'='; got {self.labels}")
+            raise ValueError(f"labels of control {name!r} must be distinct and free of '|'; "
+                             f"got {self.labels}")
         start = 0 if value is None else self._position(value)
         desc = self.name if description is None else description
         options = list(zip(self.labels, range(len(self.values))))
@@ -180,7 +180,7 @@ class _Level:
         self.spec = spec
 
 
-def frame_panel(levels, render, header=None, footer=None):
+def frame_panel(levels, render, header=None, footer=None, math=False):
     """Build the panel.
 
     Inputs:
@@ -190,6 +190,8 @@ def frame_panel(levels, render, header=None, footer=None):
     - render: ``render(**values) -> (png_bytes, alt, caption_html)`` — draws one frame with
       the widget's drawing function (``values`` maps every control name to its value)
     - header, footer: optional widgets placed above the controls / below the frames
+    - math: frames are ``HTMLMath`` widgets (captions with ``\\(…\\)``/``\\[…\\]`` maths,
+      typeset by Jupyter's MathJax and by the website's)
 
     Returns an ``ipywidgets.VBox`` (class ``cnnlab-panel``) with the attributes
     ``.choices`` (dict name -> :class:`Choice` of the top-level controls), ``.frames`` (dict
@@ -212,7 +214,7 @@ def frame_panel(levels, render, header=None, footer=None):
         if li == len(levels):
             key = frame_key([c for c, _ in chosen], [i for _, i in chosen])
             png_bytes, alt, caption = render(**values)
-            fr = w.HTML(frame_html(png_bytes, alt, caption, key))
+            fr = (w.HTMLMath if math else w.HTML)(frame_html(png_bytes, alt, caption, key))
             fr.add_class("cnnlab-frame-box")
             frames[key] = fr
             return fr

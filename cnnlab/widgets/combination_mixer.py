@@ -403,46 +403,54 @@ def draw_combination_mixer(state, fig=None, fontsize=9):
     return fig
 
 
-def panel(c=None, lam=0.1, alternative="entropy", n_in=3, c_range=(-4.0, 4.0)):
-    """The live widget.  Returns an ``ipywidgets.VBox`` with attributes ``.state``
-    (:class:`CombinationMixer`), ``.controls`` (dict: "c1".."cN" FloatSliders for the logits,
-    "lam" FloatSlider, "alternative" Dropdown), ``.text`` (HTML with the numbers) and ``.image``
-    (PNG of :func:`draw_combination_mixer`)."""
-    import ipywidgets as w
+def frame(state):
+    """One frame of the panel for ``state`` (a :class:`CombinationMixer`): (PNG bytes, alt
+    text, caption HTML with the numbers), drawn by :func:`draw_combination_mixer`."""
     from matplotlib.figure import Figure
 
-    state = CombinationMixer(c=c, lam=lam, alternative=alternative, n_in=n_in)
-    lo, hi = (float(v) for v in c_range)
-    if not lo < hi or np.any(state.c < lo) or np.any(state.c > hi):
-        raise ValueError(f"c_range must be (low, high) with low < high containing c "
-                         f"{state.c.tolist()}; got {c_range!r}")
-    sliders = {f"c{i + 1}": w.FloatSlider(value=float(state.c[i]), min=lo, max=hi, step=0.1,
-                                          description=f"c_{i + 1}", readout_format=".1f",
-                                          continuous_update=False)
-               for i in range(state.n_in)}
-    c_lam = w.FloatSlider(value=state.lam, min=0.0, max=1.0, step=0.05, description="λ",
-                          readout_format=".2f", continuous_update=False)
-    c_alt = w.Dropdown(options=[("entropy H(α)", "entropy"), ("Σ α_i^p, p = 1/2", "lp")],
-                       value=state.alternative, description="compare")
-    text = w.HTML()
-    image = w.Image(format="png")
+    from . import _frames
+
     fig = Figure(figsize=(11.0, 5.6))
+    draw_combination_mixer(state, fig=fig)
+    alpha = ", ".join(_fmt(a) for a in state.alpha())
+    alt = (f"Combination of {state.n_in} input maps with logits c = "
+           f"({', '.join(_fmt(v) for v in state.c)}), λ = {_fmt(state.lam)}: the maps, the "
+           f"mixed map against the target, and the penalty Σ|α| compared with "
+           f"{state.alternative}; α = ({alpha}).")
+    return _frames.png(fig), alt, "<pre>" + "\n".join(state.summary()) + "</pre>"
 
-    def redraw(change=None):
-        state.set_c([s.value for s in sliders.values()])
-        state.set_lam(c_lam.value)
-        state.set_alternative(c_alt.value)
-        draw_combination_mixer(state, fig=fig)
-        image.value = _png(fig)
-        text.value = "<pre>" + "\n".join(state.summary()) + "</pre>"
 
-    for ctl in (*sliders.values(), c_lam, c_alt):
-        ctl.observe(redraw, names="value")
-    redraw()
-    box = w.VBox([w.HBox([w.VBox(list(sliders.values())), w.VBox([c_lam, c_alt])]), image, text])
-    box.state, box.image, box.text, box.figure = state, image, text, fig
-    box.controls = {**sliders, "lam": c_lam, "alternative": c_alt}
-    return box
+#: the grid of each logit slider (the defaults are added), of λ and of the comparison
+PANEL_C = (-2.0, 3.0)
+PANEL_LAMS = (0.1, 0.5)
+
+
+def panel(c=None, lam=0.1, alternative="entropy", n_in=3, c_values=PANEL_C, lams=PANEL_LAMS):
+    """The widget, every frame drawn ahead (works on the website with no kernel): one slider
+    per logit over ``c_values`` plus its start value, λ over ``lams``, the comparison
+    penalty.  Defaults: 3 × 3 × 3 × 2 × 2 = 108 frames.  Returns the panel ``VBox``
+    (``.choices``, ``.select(...)``, ``.current()``, ``.frames``)."""
+    from . import _frames
+
+    state = CombinationMixer(c=c, lam=lam, alternative=alternative, n_in=n_in)
+    choices = []
+    for i in range(state.n_in):
+        vals = sorted({float(v) for v in c_values} | {float(state.c[i])})
+        choices.append(_frames.Choice(f"c{i + 1}", vals, [_fmt(v) for v in vals],
+                                      value=float(state.c[i]), description=f"c_{i + 1}"))
+    lam_vals = sorted({float(v) for v in lams} | {state.lam})
+    choices.append(_frames.Choice("lam", lam_vals, [_fmt(v) for v in lam_vals], value=state.lam,
+                                  description="λ"))
+    choices.append(_frames.Choice("alternative", ("entropy", "lp"),
+                                  ["entropy H(α)", "Σ α_i^p, p = 1/2"], value=state.alternative,
+                                  description="compare", kind="dropdown"))
+
+    def render(lam, alternative, **cs):
+        st = CombinationMixer(c=[cs[f"c{i + 1}"] for i in range(state.n_in)], lam=lam,
+                              alternative=alternative, n_in=state.n_in)
+        return frame(st)
+
+    return _frames.frame_panel([choices], render)
 
 
 def static_combination_mixer(settings=STATIC_SETTINGS, lam=0.1, alternative="entropy"):

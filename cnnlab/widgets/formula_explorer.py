@@ -147,33 +147,50 @@ def _png(explorer, figsize):
     return buf.getvalue()
 
 
-def panel(explorer=None, figsize=(5.5, 3.4)):
-    """Sliders for depth, width and inputs; an image of the growth curves; the formulas.
+def frame(explorer, figsize=(5.5, 3.4)):
+    """One frame of the panel for ``explorer``: (PNG bytes, alt text, caption HTML with the
+    formulas).  The plot is :meth:`FormulaExplorer.draw`; display maths is written ``\\[…\\]``
+    (typeset by Jupyter's and by the website's MathJax)."""
+    import re
 
-    Returns the ``VBox``; ``box.explorer`` is the state, ``box.sliders`` a dict of the three
-    sliders, ``box.image`` the plot (PNG bytes in ``.value``) and ``box.html`` the formulas.
-    """
-    import ipywidgets as W
+    from matplotlib.figure import Figure
+
+    from . import _frames
+
+    fig = Figure(figsize=figsize)
+    explorer.draw(fig.add_subplot(1, 1, 1))
+    fig.tight_layout()
+    c = explorer.counts()
+    alt = (f"Size of the formula against depth (log scale) for {explorer.n_inputs} inputs and "
+           f"width {explorer.width}; the current network (depth {explorer.depth}) has "
+           f"{c['parameters']:,} parameters, {c['nested_leaves']:,} symbols as one nested "
+           f"formula and {c['expanded_terms']:,} monomials fully expanded.")
+    html = re.sub(r"\$\$(.+?)\$\$", lambda m: "\\[" + m.group(1) + "\\]", explorer.html(),
+                  flags=re.S)
+    return _frames.png(fig, dpi=80), alt, html
+
+
+#: the panel's grid (every combination is drawn when the cell runs)
+PANEL_GRID = {"depth": (0, 1, 2, 3, 4), "width": (1, 2, 3, 4), "n_inputs": (1, 2, 3)}
+
+
+def panel(explorer=None, figsize=(5.5, 3.4), grid=None):
+    """Sliders for depth, width and inputs over ``grid`` (default :data:`PANEL_GRID`, 60
+    networks), every frame drawn ahead (works on the website with no kernel): the growth
+    curves and the formulas.  Returns the panel ``VBox`` (``.choices``, ``.select(...)``,
+    ``.current()``, ``.frames``)."""
+    from . import _frames
 
     ex = explorer if explorer is not None else FormulaExplorer()
-    sliders = {
-        "depth": W.IntSlider(value=ex.depth, min=0, max=MAX_DEPTH, description="hidden layers"),
-        "width": W.IntSlider(value=ex.width, min=1, max=16, description="width"),
-        "n_inputs": W.IntSlider(value=ex.n_inputs, min=1, max=16, description="inputs"),
-    }
-    image = W.Image(value=_png(ex, figsize), format="png")
-    html = W.HTMLMath(ex.html())
+    grid = dict(PANEL_GRID if grid is None else grid)
+    labels = {"depth": "hidden layers", "width": "width", "n_inputs": "inputs"}
+    choices = [_frames.Choice(n, grid[n], value=getattr(ex, n) if getattr(ex, n) in grid[n]
+                              else None, description=labels[n]) for n in grid]
 
-    def update(_):
-        ex.set(**{k: s.value for k, s in sliders.items()})
-        image.value = _png(ex, figsize)
-        html.value = ex.html()
+    def render(**v):
+        return frame(FormulaExplorer(**v), figsize)
 
-    for s in sliders.values():
-        s.observe(update, names="value")
-    box = W.VBox([W.HBox(list(sliders.values())), image, html])
-    box.explorer, box.sliders, box.image, box.html = ex, sliders, image, html
-    return box
+    return _frames.frame_panel([choices], render, math=True)
 
 
 def static_formula_explorer(explorer=None, figsize=(6, 3.4)):
