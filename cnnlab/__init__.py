@@ -38,6 +38,8 @@ _EXPORTS = {
     "numerical_gradient": "gradcheck", "rel_error": "gradcheck", "check_gradient": "gradcheck",
     # model API
     "Sequential": "model",
+    # models from other frameworks
+    "from_keras": "interop", "from_torch": "interop",
     # size guard (refuse before allocating arrays larger than the limit)
     "set_max_bytes": "_validate", "get_max_bytes": "_validate",
     # ready-made models and data
@@ -48,7 +50,7 @@ _EXPORTS = {
 _SUBMODULES = {
     "conv", "naive", "pool", "sampling", "activations", "matlab", "gradcheck", "layers", "model",
     "models", "formula", "losses", "optim", "training", "data", "widgets", "exercises", "recos",
-    "accounting", "expand", "bouvrie", "chain", "shapes",
+    "accounting", "expand", "bouvrie", "chain", "interop", "explain", "shapes",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -278,8 +278,8 @@ class Term:
 # --------------------------------------------------------------------------------------------
 def describe(model):
     """One :class:`Term` per layer of a built model (the formula's description)."""
-    from .layers import (Activation, AveragePooling2D, Conv2D, Dense, Flatten, MaxPooling2D,
-                         Subsampling)
+    from .layers import (Activation, AveragePooling2D, Conv2D, Dense, Dropout, Flatten,
+                         MaxPooling2D, Subsampling, ZeroPadding2D)
 
     from .accounting import _check_model
 
@@ -347,6 +347,17 @@ def describe(model):
             out = [(V(n), n if len(n) == 1 else f"i_{n[1:]}", s) for n, s in zip(names, ins)]
             terms.append(Term(l, "gather", out, [], tuple(Var(v) for v, _, _ in out), ins,
                               act=layer.act, layer=layer))
+        elif isinstance(layer, ZeroPadding2D):
+            t_, _, l_, _ = layer.pads
+            i, j, c = V("i"), V("j"), V("c")
+            out = [(i, "i", outs[0]), (j, "j", outs[1]), (c, "c", outs[2])]
+            idx = (Add(Var(i), Const(-t_)), Add(Var(j), Const(-l_)), Var(c))
+            terms.append(Term(l, "gather", out, [], idx, ins, fill=0.0, layer=layer))
+        elif isinstance(layer, Dropout):  # the identity at inference
+            names = "ijc" if len(ins) == 3 else [f"i{n}" for n in range(len(ins))]
+            out = [(V(n), n if len(n) == 1 else f"i_{n[1:]}", s) for n, s in zip(names, ins)]
+            terms.append(Term(l, "gather", out, [], tuple(Var(v) for v, _, _ in out), ins,
+                              layer=layer))
         else:  # pragma: no cover - every layer class is handled above
             raise TypeError(f"formula: layer {layer.name!r} of type {type(layer).__name__} has "
                             f"no formula")
