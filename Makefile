@@ -59,7 +59,7 @@ test: $(STAMP) $(HTML)/.built
 	$(BIN)/python -m pytest --nbval --nbval-current-env \
 		--nbval-sanitize-with book/nbval_sanitize.cfg $(PYTEST_ARGS)
 
-## Jupyter Lab on book/
+## Jupyter Lab on book/ (jupyterlab-myst renders the MyST)
 # jupyterlab-myst renders the book's MyST in Lab (requirements.txt pins Lab < 4.5 for it);
 # the settings in tools/lab-settings (windowingMode "none") are copied, so Lab can save its own.
 lab: $(STAMP)
