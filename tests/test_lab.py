@@ -126,8 +126,8 @@ def test_chapter_runs_renders_and_widget_responds(lab):
         assert not any(sols), "a solution is unfolded"
 
         # a widget: move the first slider one step and watch its output change
-        handle = page.locator(".jp-Notebook .widget-slider .noUi-handle, "
-                              ".jp-Notebook .widget-slider input[type=range]").first
+        handle = page.locator(".jp-Notebook .widget-slider .noUi-handle:visible, "
+                              ".jp-Notebook .widget-slider input[type=range]:visible").first
         handle.scroll_into_view_if_needed()
         area = handle.locator("xpath=ancestor::div[contains(@class,'jp-OutputArea')][1]")
         before = area.inner_html()
