@@ -1,8 +1,9 @@
-"""LeNet-5 trained on the real digits: cached training, learning curves, confusion matrix,
-learned filters, and an explorer of one test image's feature maps (chapter 10).
+"""LeNet-5 trained on the real digits: learning curves, confusion matrix, learned filters, and
+an explorer of one test image's feature maps (chapter 10).
 
-- :func:`load_or_train` — load weights and history from an ``.npz`` cache, or train (seeded)
-  and write the cache when it is missing; one call either way.
+The training runs and their caches live next to the book (``book/experiments/lenet_runs.py``);
+this module draws what they produce.
+
 - :func:`confusion_matrix`, :func:`plot_history`, :func:`plot_confusion`, :func:`plot_filters`.
 - :class:`LenetExplorer` (state: which test image, which layer), :func:`panel` (ipywidgets) and
   :func:`static_lenet_explorer` (the static twin).
@@ -12,82 +13,12 @@ import os
 
 import numpy as np
 
-__all__ = ["DEFAULT_CACHE", "TRAIN_SETTINGS", "train_lenet", "load_or_train", "confusion_matrix",
-           "plot_history", "plot_confusion", "plot_filters", "LenetExplorer", "panel",
+__all__ = ["confusion_matrix", "plot_history", "plot_confusion", "plot_filters", "LenetExplorer", "panel",
            "static_lenet_explorer", "feature_maps"]
 
-#: Where chapter 10 keeps its trained LeNet-5 (relative to the repository root).
-DEFAULT_CACHE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                             "cache", "ch10_lenet5.npz")
-
-#: The training run of chapter 10 (Adam, lr 0.002, batch 32, float32, LeCun's input scaling).
-TRAIN_SETTINGS = {"epochs": 12, "batch_size": 32, "learning_rate": 0.002, "seed": 0}
-
-_HIST_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
-
-
-def _data(dtype=np.float32):
+def _test_split(dtype=np.float32):
     from ..data import load_digits
-    return load_digits(size=32, digit_size=28, normalize="lecun", seed=0, dtype=dtype)
-
-
-def train_lenet(epochs=None, seed=None, verbose=0):
-    """Train :func:`cnnlab.models.lenet5` on the digits with :data:`TRAIN_SETTINGS`.
-
-    Inputs:
-    - epochs, seed: override the settings (int); verbose: 1 shows fit's tqdm bar
-
-    Returns ``(model, history)`` with ``history`` a dict of per-epoch lists
-    (loss, accuracy, val_loss, val_accuracy) and ``seconds`` per epoch.
-    """
-    from ..models import lenet5
-    from ..optim import Adam
-
-    s = dict(TRAIN_SETTINGS)
-    if epochs is not None:
-        s["epochs"] = epochs
-    if seed is not None:
-        s["seed"] = seed
-    (xtr, ytr), (xte, yte) = _data()
-    model = lenet5(seed=s["seed"], dtype=np.float32)
-    model.compile(loss="sparse_categorical_crossentropy", optimizer=Adam(s["learning_rate"]),
-                  metrics=["accuracy"])
-    h = model.fit(xtr, ytr, epochs=s["epochs"], batch_size=s["batch_size"], seed=s["seed"],
-                  validation_data=(xte, yte), verbose=verbose)
-    hist = {k: list(map(float, h.history[k])) for k in _HIST_KEYS}
-    hist["seconds"] = list(map(float, h.seconds))
-    return model, hist
-
-
-def load_or_train(path=None, retrain=False, verbose=0):
-    """The trained LeNet-5 of chapter 10, from the cache or freshly trained.
-
-    Inputs:
-    - path: the ``.npz`` cache (default :data:`DEFAULT_CACHE`); written when missing
-    - retrain: True trains again (seeded, so the same numbers) and overwrites the cache
-    - verbose: passed to ``fit`` when training
-
-    Returns ``(model, history)`` as :func:`train_lenet`.
-    """
-    from ..models import lenet5
-
-    path = DEFAULT_CACHE if path is None else os.fspath(path)
-    if not retrain and os.path.exists(path):
-        with np.load(path) as z:
-            n = int(z["n_weights"])
-            model = lenet5(seed=TRAIN_SETTINGS["seed"], dtype=np.float32)
-            model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-            model.set_weights([z[f"w{i}"] for i in range(n)])
-            hist = {k: z[f"h_{k}"].tolist() for k in _HIST_KEYS + ("seconds",)}
-        return model, hist
-    model, hist = train_lenet(verbose=verbose)
-    d = os.path.dirname(path)
-    if d:
-        os.makedirs(d, exist_ok=True)
-    ws = model.get_weights()
-    np.savez_compressed(path, n_weights=len(ws), **{f"w{i}": w for i, w in enumerate(ws)},
-                        **{f"h_{k}": np.asarray(v) for k, v in hist.items()})
-    return model, hist
+    return load_digits(size=32, digit_size=28, normalize="lecun", seed=0, dtype=dtype)[1]
 
 
 def confusion_matrix(y_true, y_pred, n_classes=10):
@@ -178,7 +109,7 @@ class LenetExplorer:
     """State of the explorer: one test image and one layer of a LeNet-5.
 
     Inputs to the constructor:
-    - model: a built LeNet-5 (default: :func:`load_or_train`)
+    - model: a trained LeNet-5 (chapter 10 passes the one of ``experiments.lenet_runs``)
     - data: ``(x_test, y_test)`` (default: the chapter's test split)
 
     Controls: ``index`` (test image) and ``layer`` (one of :attr:`LAYERS`); :meth:`set` clips.
@@ -188,9 +119,10 @@ class LenetExplorer:
 
     def __init__(self, model=None, data=None):
         if model is None:
-            model, _ = load_or_train()
+            raise TypeError("model: pass a trained LeNet-5 (chapter 10 uses "
+                            "experiments.lenet_runs.load_or_train_plain())")
         if data is None:
-            _, data = _data(np.dtype(model.dtype).type)
+            data = _test_split(np.dtype(model.dtype).type)
         self.model = model
         self.x, self.y = data
         self.index, self.layer = 0, "C1"
@@ -285,170 +217,18 @@ def static_lenet_explorer(explorer=None, index=None):
     return fig
 
 
-# ---------------------------------------------------------------------------------------------
-# The recipe that takes LeNet-5 from about 97 % to about 99 % on the digits (chapter 10, last
-# section): the default run of benchmarks/train_lenet.py, cached for several seeds.
-
-#: Where chapter 10 keeps the recipe's three trained models (relative to the repository root).
-RECIPE_CACHE = os.path.join(os.path.dirname(DEFAULT_CACHE), "ch10_lenet5_recipe.npz")
-
-#: The recipe (benchmarks/train_lenet.py's defaults, chosen by 3-fold cross-validation inside
-#: the training set): SGD with momentum 0.9, batch 32, learning rate 0.05 falling to 0 on a
-#: cosine over every minibatch, 30 epochs, label smoothing 0.1, every minibatch moved by
-#: :func:`cnnlab.data.random_affine` (shift ±2 px, rotation ±10°, scale 0.9…1.1), LeCun's
-#: input values, Glorot-uniform start, float32.
-RECIPE_SETTINGS = {"epochs": 30, "batch_size": 32, "learning_rate": 0.05, "momentum": 0.9,
-                   "label_smoothing": 0.1, "max_shift": 2.0, "max_rotation": 10.0,
-                   "max_scale": 0.1}
-
-__all__ += ["RECIPE_CACHE", "RECIPE_SETTINGS", "recipe_augment", "train_recipe",
-            "load_or_train_recipe", "plot_augmented", "plot_recipe_curves"]
-
-
-def recipe_augment(xb, rng):
-    """The recipe's augmentation of one minibatch ``xb`` (N, 32, 32, 1): each image gets its own
-    random shift (±2 px), rotation (±10°) and scaling (0.9…1.1), drawn from ``rng``."""
-    from ..data import random_affine
-
-    s = RECIPE_SETTINGS
-    return random_affine(xb, rng, s["max_shift"], s["max_rotation"], s["max_scale"])
-
-
-class _EpochEnds:
-    """The learning-rate schedule of one run, which also watches the run: it is called once per
-    minibatch (step ``t``) before the update, so at ``t = k·steps`` epoch k has just ended and
-    the model is evaluated on the test data.  It moves a tqdm bar when given one.  It draws no
-    random numbers and changes no weights, so the run is the same as with the bare schedule."""
-
-    def __init__(self, model, steps, total, lr, test, bar=None):
-        self.model, self.steps, self.total, self.lr = model, steps, total, lr
-        self.test, self.bar = test, bar
-        self.val_loss, self.val_accuracy = [], []
-
-    def evaluate(self):
-        loss, acc = self.model.evaluate(*self.test)
-        self.val_loss.append(float(loss))
-        self.val_accuracy.append(float(acc))
-
-    def __call__(self, t):
-        from ..optim import cosine_decay
-
-        if t and t % self.steps == 0:
-            self.evaluate()
-        if self.bar is not None:
-            self.bar.update(1)
-        return cosine_decay(t, self.total, self.lr)
-
-
-def train_recipe(seed=0, epochs=None, data=None, verbose=0):
-    """Train :func:`cnnlab.models.lenet5` with :data:`RECIPE_SETTINGS` (the default run of
-    ``benchmarks/train_lenet.py`` for this seed).
-
-    Inputs:
-    - seed: start weights and the shuffling/augmentation stream (int)
-    - epochs: override the recipe's 30 (the learning rate still falls to 0 at the end)
-    - data: ``((x_train, y_train), (x_test, y_test))``, default the chapter's float32 split
-    - verbose: 1 shows a tqdm bar over the minibatches
-
-    Returns ``(model, history)``; ``history`` has per-epoch lists ``loss`` and ``accuracy``
-    (training, on the augmented minibatches, loss against the smoothed targets), ``val_loss``
-    and ``val_accuracy`` (test, plain cross-entropy), ``seconds``, and ``seed``.
-    """
-    from ..models import lenet5
-    from ..optim import SGD
-    from ..training import fit_scheduled
-
-    s = RECIPE_SETTINGS
-    epochs = s["epochs"] if epochs is None else epochs
-    (xtr, ytr), test = _data() if data is None else data
-    model = lenet5(seed=seed, dtype=np.float32, init="glorot_uniform")
-    model.compile(loss="sparse_categorical_crossentropy",
-                  optimizer=SGD(s["learning_rate"], momentum=s["momentum"]), metrics=["accuracy"])
-    steps = -(-len(xtr) // s["batch_size"])
-    bar = None
-    if verbose:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=epochs * steps, unit="batch", desc=f"recipe, seed {seed}")
-    watch = _EpochEnds(model, steps, epochs * steps, s["learning_rate"], test, bar)
-    h = fit_scheduled(model, xtr, ytr, epochs, watch, batch_size=s["batch_size"], seed=seed,
-                      augment=recipe_augment, label_smoothing=s["label_smoothing"])
-    if epochs:
-        watch.evaluate()       # the end of the last epoch
-    if bar is not None:
-        bar.close()
-    hist = {k: list(map(float, h.history[k])) for k in ("loss", "accuracy")}
-    hist.update(val_loss=watch.val_loss, val_accuracy=watch.val_accuracy,
-                seconds=list(map(float, h.seconds)), seed=int(seed))
-    return model, hist
-
-
-def _save_npz_atomic(path, **arrays):
-    """``np.savez_compressed`` to a temporary file next to ``path``, then an atomic rename."""
-    import tempfile
-
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp_", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, **arrays)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)      # mkstemp makes it private; give it a normal file's mode
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def load_or_train_recipe(path=None, seeds=(0, 1, 2), retrain=False, verbose=1):
-    """The recipe's trained LeNet-5s, one per seed, from the cache or freshly trained.
-
-    Inputs:
-    - path: the ``.npz`` cache (default :data:`RECIPE_CACHE`); written (atomically) when missing
-      or when it does not hold exactly ``seeds``
-    - seeds: the seeds to train (ints)
-    - retrain: True trains every seed again (seeded: the same numbers on the same machine and
-      thread count) and overwrites the cache
-    - verbose: 1 shows a tqdm bar per seed while training (nothing when loading)
-
-    Returns ``(models, histories)``: two dicts keyed by seed, values as :func:`train_recipe`.
-    """
-    from ..models import lenet5
-
-    path = RECIPE_CACHE if path is None else os.fspath(path)
-    seeds = [int(s) for s in seeds]
-    keys = ("loss", "accuracy", "val_loss", "val_accuracy", "seconds")
-    if not retrain and os.path.exists(path):
-        with np.load(path) as z:
-            if [int(s) for s in z["seeds"]] == seeds:
-                models, hists = {}, {}
-                for s in seeds:
-                    m = lenet5(seed=s, dtype=np.float32, init="glorot_uniform")
-                    m.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-                    m.set_weights([z[f"s{s}_w{i}"] for i in range(int(z["n_weights"]))])
-                    models[s] = m
-                    hists[s] = {k: z[f"s{s}_{k}"].tolist() for k in keys}
-                    hists[s]["seed"] = s
-                return models, hists
-    models, hists, arrays = {}, {}, {"seeds": np.array(seeds)}
-    for s in seeds:
-        models[s], hists[s] = train_recipe(seed=s, verbose=verbose)
-        ws = models[s].get_weights()
-        arrays["n_weights"] = len(ws)
-        arrays.update({f"s{s}_w{i}": w.astype(np.float32) for i, w in enumerate(ws)})
-        arrays.update({f"s{s}_{k}": np.asarray(hists[s][k]) for k in keys})
-    _save_npz_atomic(path, **arrays)
-    return models, hists
+__all__ += ["plot_augmented", "plot_recipe_curves"]
 
 
 def plot_augmented(image, n=7, seed=0):
-    """One image and ``n`` random versions of it made by :func:`recipe_augment` (seeded)."""
+    """One image and ``n`` random versions of it made by :func:`cnnlab.data.random_affine` with the
+    recipe's ranges (shift ±2 px, rotation ±10°, scale 0.9…1.1), seeded."""
     import matplotlib.pyplot as plt
 
+    from ..data import random_affine
+
     x = np.repeat(np.asarray(image)[None], n, axis=0)
-    moved = recipe_augment(x, np.random.default_rng(seed))
+    moved = random_affine(x, np.random.default_rng(seed), 2.0, 10.0, 0.1)
     fig, axes = plt.subplots(1, n + 1, figsize=(1.25 * (n + 1), 1.6))
     lo, hi = float(np.min(image)), float(np.max(image))
     for k, ax in enumerate(axes):
