@@ -82,25 +82,78 @@ def test_against_torch(stepper):
     assert abs(st.gradient() - P["W1"].grad.numpy()[2, 0, 2, 1]) < 1e-10
 
 
-def test_panel_slider_moves_picture():
-    box = cs.panel(cs.ChainStepper(seed=0, digit=3))
-    st, ctl = box.stepper, box.controls
-    png0 = box.image.value
-    assert png0[:4] == b"\x89PNG"
-    ctl["step"].value = 2
-    assert st.step == 2
-    assert box.image.value != png0
-    shown = box.figure.axes[0].images[0].get_array()
-    np.testing.assert_allclose(np.asarray(shown), st.grads.delta2[0])
-    # move the layer: slider ranges follow, picture is layer 1's
-    ctl["layer"].value = 1
-    assert ctl["step"].max == 4 and ctl["filt"].max == 2 and ctl["chan"].max == 0
-    ctl["step"].value = 3
-    shown = np.asarray(box.figure.axes[0].images[0].get_array())
-    np.testing.assert_allclose(shown, st.grads.delta1[0])
-    ctl["filt"].value = 2
-    shown = np.asarray(box.figure.axes[0].images[0].get_array())
-    np.testing.assert_allclose(shown, st.grads.delta1[2])
+SMALL_GRID = {2: {"filt": (0, 4), "entry": ((0, 0, 0), (1, 2, 3))},
+              1: {"filt": (2,), "entry": ((0, 1, 1),)}}
+
+
+@pytest.fixture(scope="module")
+def small_panel():
+    return cs.panel(cs.ChainStepper(seed=0, digit=3), grid=SMALL_GRID)
+
+
+def _drawn(layer, filt, c, p, q, step):
+    """What the live drawing shows for these control values: (PNG, the array on its axes)."""
+    from matplotlib.figure import Figure
+
+    from cnnlab.widgets import _frames
+    st = cs.ChainStepper(seed=0, digit=3).set(layer=layer, filt=filt, chan=c, p=p, q=q, step=step)
+    fig = cs.draw_frame(st, Figure(figsize=cs.FIGSIZE))
+    return _frames.png(fig, dpi=80), np.asarray(fig.axes[0].images[0].get_array())
+
+
+def test_panel_frame_is_the_live_drawing(small_panel, stepper):
+    from cnnlab.widgets import _frames
+    box = small_panel
+    assert len(box.frames) == 2 * 2 * 4 + 1 * 1 * 5
+    box.select(layer=2)
+    box.select(filt=4, entry=(1, 2, 3), step=2)
+    assert box.current_values() == {"layer": "layer 2 (W²)", "filt": "4", "entry": "c=1, p=2, q=3",
+                                    "step": "3"}
+    png, shown = _drawn(2, 4, 1, 2, 3, 2)
+    assert _frames.png_of_frame(box.current()) == png
+    np.testing.assert_allclose(shown, stepper.grads.delta2[4])         # step 3: δ² of map 4
+    box.select(step=3)
+    png, shown = _drawn(2, 4, 1, 2, 3, 3)
+    assert _frames.png_of_frame(box.current()) == png
+    ref = loop_weight_grad(stepper.trace.p1, stepper.grads.delta2, 4, 1, 2, 3)
+    assert abs(shown.sum() - ref) < 1e-12
+    assert f"∂E/∂W = {ref:.5f}" in box.current().value
+    box.select(layer=1)
+    box.select(step=3)
+    png, shown = _drawn(1, 2, 0, 1, 1, 3)
+    assert _frames.png_of_frame(box.current()) == png
+    np.testing.assert_allclose(shown, stepper.grads.delta1[2])         # step 4: δ¹ of map 2
+    assert "W1[2,0,1,1]" in box.current().value
+
+
+def test_every_control_changes_the_frame(small_panel):
+    from cnnlab.widgets import _frames
+    box = small_panel
+    box.select(layer=2)
+    box.select(filt=0, entry=(0, 0, 0), step=3)       # the products: they depend on everything
+    seen = [_frames.png_of_frame(box.current())]
+    for move in ({"filt": 4}, {"entry": (1, 2, 3)}, {"step": 0}):
+        box.select(**move)
+        seen.append(_frames.png_of_frame(box.current()))
+    box.select(layer=1)
+    seen.append(_frames.png_of_frame(box.current()))
+    assert len(set(seen)) == len(seen)
+    # the layer's steps: 4 for layer 2, 5 for layer 1 (the walk goes through the full convolution)
+    assert len(box.local_choices()[-1].values) == 5
+
+
+def test_panel_grid_checked(stepper):
+    with pytest.raises(ValueError, match="outside the layer's kernels"):
+        cs.panel(stepper, grid={2: {"filt": (10,), "entry": ((0, 0, 0),)}})
+    with pytest.raises(ValueError, match="grid"):
+        cs.panel(stepper, grid={3: {}})
+
+
+def test_default_panel_every_step_within_budget():
+    from cnnlab.widgets import _frames
+    box = cs.panel()
+    assert len(box.frames) == 10 * 3 * 4 + 3 * 3 * 5
+    assert _frames.state_bytes(box) < 2_000_000
 
 
 def test_static_twin_has_both_rows():
@@ -117,15 +170,3 @@ def test_mosaic():
     m = cs.mosaic(np.arange(12.).reshape(3, 2, 2), ncols=2)
     assert m.shape == (5, 5)
     assert m[0, 0] == 0 and m[0, 3] == 4 and m[3, 0] == 8 and np.isnan(m[2, 2])
-
-
-def test_panel_redraws_once_per_move(monkeypatch):
-    box = cs.panel(cs.ChainStepper(seed=0, digit=3))
-    count = []
-    box.image.observe(lambda ch: count.append(1), names="value")
-    box.controls["layer"].value = 1   # clips filt/p/q/step ranges: still one picture
-    assert len(count) == 1
-    box.controls["step"].value = 4   # the products, which depend on (p, q)
-    assert len(count) == 2
-    box.controls["p"].value = 2
-    assert len(count) == 3 and box.stepper.p == 2

@@ -5,18 +5,18 @@ that weight's gradient: max-pool switches → ReLU mask → (for layer 1: the fu
 W², then switches and mask again) → the products of input and residual whose sum is the gradient.
 
 - :class:`ChainStepper` — the state (pure NumPy; tests drive it without a kernel).
-- :func:`panel` — an ipywidgets panel around it; the figure is rendered into an ``Image`` widget,
-  so the last picture also shows on a static page.
-- :func:`static_chain_stepper` — the static twin: every step for one weight of each layer.
+- :func:`panel` — the panel: a layer, a filter, a kernel entry and a step, every frame drawn
+  ahead by :func:`frame` (the same drawing in Jupyter and on the website, which has no kernel).
+- :func:`static_chain_stepper` — every step for one weight of each layer, side by side.
 """
-import io
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..chain import Q3Chain, q3_input, weight_grad_terms
 
-__all__ = ["ChainStepper", "Step", "panel", "static_chain_stepper", "mosaic"]
+__all__ = ["ChainStepper", "Step", "panel", "frame", "draw_frame", "static_chain_stepper", "mosaic",
+           "PANEL_GRID"]
 
 
 @dataclass
@@ -150,78 +150,97 @@ def _draw_step(ax, st):
     return im
 
 
-def _figure(figsize):
-    from matplotlib.figure import Figure  # not pyplot: the panel must not display it twice
-    return Figure(figsize=figsize)
+def draw_frame(stepper, fig):
+    """Draw the current step of ``stepper`` into the Matplotlib figure ``fig`` (cleared first):
+    the step's array (:meth:`ChainStepper.draw`) with a colour bar.  The panel's frames are this
+    drawing.  Returns ``fig``."""
+    fig.clear()
+    ax = fig.add_subplot(1, 1, 1)
+    im = stepper.draw(ax)
+    fig.colorbar(im, ax=ax, shrink=0.8)
+    fig.tight_layout()
+    return fig
 
 
-def panel(stepper=None):
-    """The live panel: dropdown for the layer, sliders for filter, channel, p, q and step.
+#: size of the panel's figure in inches
+FIGSIZE = (4.2, 4.0)
 
-    Returns a ``ipywidgets.VBox`` with extra attributes ``.stepper`` (the state), ``.controls``
-    (dict of the widgets), ``.figure`` (the Matplotlib figure) and ``.image`` (the ``Image``
-    widget holding the PNG).
+
+def frame(stepper):
+    """One frame of the panel for ``stepper``: (PNG bytes, alt text, caption HTML), drawn by
+    :func:`draw_frame` on a :data:`FIGSIZE` figure."""
+    from matplotlib.figure import Figure  # not pyplot: nothing is displayed twice
+
+    from . import _frames
+
+    fig = draw_frame(stepper, Figure(figsize=FIGSIZE))
+    cur, n = stepper.current(), len(stepper.steps())
+    value = "" if cur.value is None else f" = {cur.value:.4f}"
+    alt = (f"Heat map, red positive and blue negative, of step {stepper.step + 1} of {n} backwards "
+           f"from the loss to the weight {stepper.weight_name()}: {cur.title}, "
+           f"{cur.formula}{value}.")
+    caption = (f"<b>{stepper.weight_name()}</b>: step {stepper.step + 1} of {n}; "
+               f"∂E/∂W = {stepper.gradient():.5f} (E = {stepper.E:.4f})")
+    return _frames.png(fig, dpi=80), alt, caption
+
+
+#: the panel's grid, per layer: filters shown and kernel entries (channel, row p, column q);
+#: every step of the walk is drawn for each (every filter of both layers)
+PANEL_GRID = {2: {"filt": tuple(range(10)), "entry": ((0, 0, 0), (1, 2, 3), (2, 3, 0))},
+              1: {"filt": (0, 1, 2), "entry": ((0, 0, 0), (0, 1, 1), (0, 2, 1))}}
+
+
+def panel(stepper=None, grid=None):
+    """The panel, every frame drawn ahead (works on the website with no kernel).
+
+    Controls: the layer (2 or 1), then for that layer the filter, the kernel entry
+    (channel, p, q) and the step back, over ``grid`` (default :data:`PANEL_GRID`: every step
+    for every filter and 3 kernel entries of each layer, 165 frames).  Every frame is :func:`frame` of a
+    :class:`ChainStepper` moved with :meth:`ChainStepper.set`.  Returns the panel ``VBox``
+    (``.choices``, ``.select(...)``, ``.current()``, ``.current_values()``, ``.frames``) with
+    ``.stepper``, the state the frames were drawn from.
     """
-    import ipywidgets as W
+    from . import _frames
 
     st = stepper if stepper is not None else ChainStepper()
-    lim = st.limits()
-    controls = {
-        "layer": W.Dropdown(options=[("layer 2 (W²)", 2), ("layer 1 (W¹)", 1)], value=st.layer,
-                            description="layer"),
-        "filt": W.IntSlider(value=st.filt, min=0, max=lim["filt"], description="filter"),
-        "chan": W.IntSlider(value=st.chan, min=0, max=lim["chan"], description="channel"),
-        "p": W.IntSlider(value=st.p, min=0, max=lim["p"], description="row p"),
-        "q": W.IntSlider(value=st.q, min=0, max=lim["q"], description="col q"),
-        "step": W.IntSlider(value=st.step, min=0, max=lim["step"], description="step back"),
-    }
-    fig = _figure((4.2, 4.0))
-    image = W.Image(format="png")
-    text = W.HTML()
+    grid = PANEL_GRID if grid is None else grid
+    layers = [layer for layer in (2, 1) if layer in grid]
+    if not layers:
+        raise ValueError(f"grid must have the key 2 or 1 (a layer); got {sorted(grid)!r}")
+    c_layer = _frames.Choice("layer", layers, [f"layer {layer} (W{'²' if layer == 2 else '¹'})"
+                                               for layer in layers],
+                             description="layer", kind="toggle")
 
-    def redraw():
-        fig.clear()
-        ax = fig.add_subplot(1, 1, 1)
-        im = st.draw(ax)
-        fig.colorbar(im, ax=ax, shrink=0.8)
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=80)
-        image.value = buf.getvalue()
-        n = len(st.steps())
-        text.value = (f"<b>{st.weight_name()}</b>: step {st.step + 1} of {n}; "
-                      f"∂E/∂W = {st.gradient():.5f} (E = {st.E:.4f})")
+    def per_layer(v):
+        g = grid[v["layer"]]
+        st.set(layer=v["layer"])
+        lim = st.limits()
+        bad = [f for f in g["filt"] if not 0 <= f <= lim["filt"]] + \
+              [e for e in g["entry"] if not all(0 <= a <= lim[k] for a, k in zip(e, ("chan", "p", "q")))]
+        if bad:
+            raise ValueError(f"grid for layer {v['layer']}: {bad} outside the layer's kernels "
+                             f"(filters 0..{lim['filt']}, channel 0..{lim['chan']}, "
+                             f"p 0..{lim['p']}, q 0..{lim['q']})")
+        n = lim["step"] + 1
+        return [_frames.Choice("filt", g["filt"], description="filter"),
+                _frames.Choice("entry", [tuple(e) for e in g["entry"]],
+                               [f"c={c}, p={p}, q={q}" for c, p, q in g["entry"]],
+                               description="kernel entry", kind="dropdown"),
+                _frames.Choice("step", range(n), [str(k + 1) for k in range(n)],
+                               description="step back")]
 
-    busy = [False]  # syncing the other sliders must not redraw once per slider
+    def render(layer, filt, entry, step):
+        c, p, q = entry
+        st.set(layer=layer, filt=filt, chan=c, p=p, q=q, step=step)
+        return frame(st)
 
-    def on_change(change):
-        if busy[0]:
-            return
-        busy[0] = True
-        try:
-            key = change["owner"]._cnn_key
-            st.set(**{key: change["new"]})
-            lim = st.limits()
-            for k, w in controls.items():
-                if k != "layer":
-                    w.max = lim[k]
-                    w.value = getattr(st, k)
-        finally:
-            busy[0] = False
-        redraw()
-
-    for k, w in controls.items():
-        w._cnn_key = k
-        w.observe(on_change, names="value")
-    redraw()
-    box = W.VBox([W.HBox([controls["layer"], controls["filt"], controls["chan"]]),
-                  W.HBox([controls["p"], controls["q"], controls["step"]]), text, image])
-    box.stepper, box.controls, box.figure, box.image = st, controls, fig, image
+    box = _frames.frame_panel([[c_layer], per_layer], render)
+    box.stepper = st
     return box
 
 
 def static_chain_stepper(stepper=None, layer2=(0, 0, 0, 0), layer1=(0, 0, 1, 1)):
-    """Static twin: every step for one weight of layer 2 (top row) and one of layer 1 (bottom).
+    """Every step for one weight of layer 2 (top row) and one of layer 1 (bottom).
 
     Inputs:
     - layer2, layer1: (filter, channel, p, q) of the weight shown in each row
