@@ -35,6 +35,7 @@ import numpy as np
 
 from . import layers as L
 from .model import Sequential
+from .shapes import conv_output_size
 
 __all__ = ["from_keras", "from_torch", "flatten_permutation", "KERAS_LAYERS", "TORCH_LAYERS",
            "KerasFileError"]
@@ -330,6 +331,14 @@ def _torch_pair(v):
     return (int(v), int(v)) if isinstance(v, Integral) else (int(v[0]), int(v[1]))
 
 
+def _torch_out(where, shape, k, s):
+    """(Ho, Wo) of an unpadded window op on the (C, H, W) ``shape`` (sizes from cnnlab.shapes)."""
+    try:
+        return (conv_output_size(shape[1], k[0], s[0]), conv_output_size(shape[2], k[1], s[1]))
+    except ValueError as e:
+        raise ValueError(f"{where}: input of shape {shape} (C, H, W) is too small: {e}") from None
+
+
 def from_torch(module, input_shape, dtype=np.float64):
     """A PyTorch ``nn.Sequential`` CNN as a :class:`cnnlab.Sequential` (channels last).
 
@@ -397,7 +406,7 @@ def from_torch(module, input_shape, dtype=np.float64):
             if padding == "same":
                 shape = (m.out_channels, shape[1], shape[2])
             else:
-                shape = (m.out_channels, (shape[1] - kh) // sh + 1, (shape[2] - kw) // sw + 1)
+                shape = (m.out_channels,) + _torch_out(where, shape, (kh, kw), (sh, sw))
         elif isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)):
             if shape is None or len(shape) != 3:
                 raise ValueError(f"{where}: pooling after Flatten is not supported")
@@ -410,7 +419,7 @@ def from_torch(module, input_shape, dtype=np.float64):
             s = _torch_pair(m.stride if m.stride is not None else m.kernel_size)
             cls = L.MaxPooling2D if isinstance(m, nn.MaxPool2d) else L.AveragePooling2D
             built.append((cls(k, strides=s), None))
-            shape = (shape[0], (shape[1] - k[0]) // s[0] + 1, (shape[2] - k[1]) // s[1] + 1)
+            shape = (shape[0],) + _torch_out(where, shape, k, s)
         elif isinstance(m, nn.Flatten):
             if m.start_dim != 1 or m.end_dim != -1:
                 raise ValueError(f"{where}: only Flatten(start_dim=1, end_dim=-1) is supported")

@@ -29,6 +29,7 @@ import numpy as np
 
 from ._validate import as_array, check_ndim, positive_int_pair, shape_str
 from . import activations as _act
+from .shapes import conv_output_size
 from .layers import Conv2D, Layer, _act_mixin_forward
 
 __all__ = [
@@ -117,14 +118,10 @@ def recos_response(x, anchors, bias=0.0, activation="relu", phi=0.0):
     b = as_array(bias, "bias", ndim=(0, 1))
     if b.ndim == 1 and b.shape != (a.shape[0],):
         raise ValueError(f"bias must be a scalar or have shape ({a.shape[0]},); got shape {shape_str(b.shape)}")
-    u = xs @ a.T + b
-    if activation == "linear":
-        return u
-    if activation == "relu":
-        return relu(u)
-    if activation == "trelu":
-        return trelu(u, phi)
-    raise ValueError(f"activation must be 'relu', 'linear' or 'trelu'; got {activation!r}")
+    if not isinstance(activation, str) or activation not in ("linear", "relu", "trelu"):
+        raise ValueError(f"activation must be 'relu', 'linear' or 'trelu'; got {activation!r}")
+    f = _act.trelu_activation(phi) if activation == "trelu" else _act.get_activation(activation)
+    return f(xs @ a.T + b)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -523,7 +520,7 @@ def cosine_correlate(x, w, stride=1, eps=COSINE_EPS, return_cache=False):
     nx = np.sqrt(np.sum(cols * cols, axis=0, keepdims=True) + eps * eps)    # (1, N·Ho·Wo)
     c = (A @ cols) / (na * nx)                                              # (F, N·Ho·Wo)
     sh, sw = positive_int_pair(stride, "stride")
-    Ho, Wo = (x.shape[2] - kh) // sh + 1, (x.shape[3] - kw) // sw + 1
+    Ho, Wo = conv_output_size(x.shape[2], kh, sh), conv_output_size(x.shape[3], kw, sw)
     out = np.ascontiguousarray(c.reshape(F, N, Ho, Wo).transpose(1, 0, 2, 3))
     if return_cache:
         return out, dict(cols=cols, A=A, na=na, nx=nx, c=c, x_shape=x.shape, w_shape=w.shape,

@@ -221,6 +221,8 @@ def test_from_torch_errors():
         cnnlab.from_torch(nn.Sequential(nn.MaxPool2d(2, ceil_mode=True)), (1, 5, 5))
     with pytest.raises(ValueError, match="in_features"):
         cnnlab.from_torch(nn.Sequential(nn.Flatten(), nn.Linear(5, 2)), (1, 2, 2))
+    with pytest.raises(ValueError, match=r"module\[1\] \(MaxPool2d\).*too small"):
+        cnnlab.from_torch(nn.Sequential(nn.Conv2d(1, 2, 3), nn.MaxPool2d(4)), (1, 5, 5))
 
 
 # ---------------------------------------------------------------------------------- explain
