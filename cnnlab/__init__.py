@@ -50,7 +50,8 @@ _EXPORTS = {
 _SUBMODULES = {
     "conv", "naive", "pool", "sampling", "activations", "matlab", "gradcheck", "layers", "model",
     "models", "formula", "losses", "optim", "training", "data", "widgets", "exercises", "recos",
-    "accounting", "expand", "bouvrie", "chain", "interop", "explain", "shapes",
+    "accounting", "expand", "bouvrie", "chain", "interop", "explain", "shapes", "convmatrix",
+    "paths", "fastconv",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -75,7 +75,7 @@ def _check_first_index(first_index):
     return int(first_index)
 
 
-def symbolic_dense(widths, activation="f", first_index=1):
+def symbolic_dense(widths, activation="f", first_index=0):
     """Build a fully connected network as SymPy expressions, every parameter a symbol.
 
     Layer ``l`` (1-based) computes ``u_j = sum_i w^{(l)}_{ji} h_i + b^{(l)}_j`` and
@@ -87,11 +87,11 @@ def symbolic_dense(widths, activation="f", first_index=1):
       (``Max(0, u)``) or ``'linear'``/``None`` (no activation: the network is affine and
       :func:`sympy.expand` multiplies it out completely)
     - first_index: the number of the first input, unit and weight index in the symbols' names:
-      ``1`` (``x_1 ... x_n0``, the default kept for older callers) or ``0`` (``x_0 ...``, the
-      book's convention, see book/notation.md); weights are then named ``W^{(l)}_{j,i}``
+      ``0`` (the default and the book's convention, see book/notation.md: ``x_0 ...``, weights
+      ``W^{(l)}_{j,i}``) or ``1`` (``x_1 ... x_n0``, weights ``w^{(l)}_{j,i}``)
 
     Returns a dict with
-    - ``'inputs'``: list of ``n0`` input symbols ``x_1 ... x_n0`` (or ``x_0 ...``)
+    - ``'inputs'``: list of ``n0`` input symbols ``x_0 ...`` (or ``x_1 ... x_n0``)
     - ``'weights'``: list of ``L`` SymPy matrices, matrix ``l`` of shape ``(n_l, n_{l-1})``
     - ``'biases'``: list of ``L`` lists of bias symbols (length ``n_l``)
     - ``'outputs'``: list of ``nL`` SymPy expressions, each the whole network in one formula
@@ -117,7 +117,7 @@ def symbolic_dense(widths, activation="f", first_index=1):
 
 
 def symbolic_cnn(input_size=3, kernel_size=2, pool_size=2, activation="relu", pooling="max",
-                 first_index=1):
+                 first_index=0):
     """A one-channel CNN small enough to write out completely, as one SymPy expression.
 
     ``x`` (``input_size`` x ``input_size``) -> cross-correlation with one ``kernel_size`` x
@@ -125,7 +125,7 @@ def symbolic_cnn(input_size=3, kernel_size=2, pool_size=2, activation="relu", po
     ``pool_size`` x ``pool_size`` pooling (stride = size) -> flatten -> one dense output unit
     with weights ``v`` and bias ``c``::
 
-        u_{r,s} = sum_{a,b} k_{a,b} x_{r+a, s+b} + b        (1-based indices)
+        u_{r,s} = sum_{a,b} k_{a,b} x_{r+a, s+b} + b        (indices from first_index)
         y       = sum_{p,q} v_{p,q} pool(f(u))_{p,q} + c
 
     Map sizes: conv output ``m = input_size - kernel_size + 1``; pooled ``m // pool_size``
@@ -136,10 +136,10 @@ def symbolic_cnn(input_size=3, kernel_size=2, pool_size=2, activation="relu", po
       ``pool_size <= input_size - kernel_size + 1``
     - activation: ``'relu'``, ``'f'`` (unspecified) or ``'linear'``/``None``
     - pooling: ``'max'`` (SymPy ``Max``) or ``'avg'`` (the mean of the window)
-    - first_index: ``1`` (the default kept for older callers: ``x_{1,1}``, ``k_{1,1}``, ``b``,
-      ``v_{1,1}``, ``c``) or ``0``, the book's notation (book/notation.md): 0-based names
+    - first_index: ``0`` (the default), the book's notation (book/notation.md): 0-based names
       ``x_{0,0}``, ``k_{0,0}``, the biases ``b^{(1)}`` (convolution, layer 1) and ``b^{(3)}``
-      (output unit, layer 3; layer 2 is the pooling) and the output weights ``W^{(3)}_{0,0}``
+      (output unit, layer 3; layer 2 is the pooling) and the output weights ``W^{(3)}_{0,0}``;
+      or ``1``: ``x_{1,1}``, ``k_{1,1}``, ``b``, ``v_{1,1}``, ``c``
 
     Returns a dict with ``'x'`` (SymPy matrix of input symbols), ``'k'`` (kernel matrix),
     ``'b'``, ``'v'`` (matrix of dense weights, pooled-map shape), ``'c'``, ``'u'`` (matrix of

@@ -80,6 +80,18 @@ def test_every_exported_name_resolves():
     assert missing == []
 
 
+def test_every_public_module_is_a_lazy_attribute():
+    """Each public module file of the package (not ``_private``) is reachable as ``cnnlab.<name>``."""
+    import pkgutil
+
+    public = {m.name for m in pkgutil.iter_modules(cnnlab.__path__)
+              if not m.name.startswith("_")}
+    assert public == cnnlab._SUBMODULES
+    for name in sorted(public):
+        assert getattr(cnnlab, name) is importlib.import_module(f"cnnlab.{name}")
+        assert name in dir(cnnlab)
+
+
 def test_unknown_attribute_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no_such_thing"):
         cnnlab.no_such_thing  # noqa: B018

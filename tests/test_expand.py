@@ -53,8 +53,17 @@ def test_symbolic_cnn_matches_scipy(activation, pooling):
 def test_symbolic_cnn_drops_leftover_rows_like_keras():
     net = symbolic_cnn(4, 2, 2)          # conv 3x3, pool 2 -> 1x1 (last row/col dropped)
     assert net["v"].shape == (1, 1)
-    used = net["output"].free_symbols
-    assert sp.Symbol("x_{4,4}") not in used and sp.Symbol("x_{3,3}") in used
+    used = net["output"].free_symbols    # 0-based names (the book's notation) by default
+    assert sp.Symbol("x_{3,3}") not in used and sp.Symbol("x_{2,2}") in used
+    old = symbolic_cnn(4, 2, 2, first_index=1)["output"].free_symbols
+    assert sp.Symbol("x_{4,4}") not in old and sp.Symbol("x_{3,3}") in old
+
+
+def test_names_start_at_first_index():
+    zero = {str(s) for s in symbolic_dense([2, 1], None)["outputs"][0].free_symbols}
+    one = {str(s) for s in symbolic_dense([2, 1], None, first_index=1)["outputs"][0].free_symbols}
+    assert zero == {"x_{0}", "x_{1}", "W^{(1)}_{0,0}", "W^{(1)}_{0,1}", "b^{(1)}_{0}"}
+    assert one == {"x_{1}", "x_{2}", "w^{(1)}_{1,1}", "w^{(1)}_{1,2}", "b^{(1)}_{1}"}
 
 
 def test_linear_tiny_cnn_expansion_is_hand_counted():
@@ -64,8 +73,8 @@ def test_linear_tiny_cnn_expansion_is_hand_counted():
     net = symbolic_cnn(3, 2, 2, activation="linear", pooling="avg")
     assert count_terms(net["output"]) == 18
     poly = sp.Poly(sp.expand(net["output"]), *list(net["x"]))
-    # the centre pixel x_22 is seen by all four kernel entries (one per window)
-    coeff = poly.coeff_monomial(sp.Symbol("x_{2,2}"))
+    # the centre pixel x_11 (0-based) is seen by all four kernel entries (one per window)
+    coeff = poly.coeff_monomial(sp.Symbol("x_{1,1}"))
     assert sp.simplify(coeff - net["v"][0, 0] * sum(net["k"]) / 4) == 0
 
 
