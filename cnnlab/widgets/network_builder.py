@@ -5,8 +5,11 @@ and a list of layer descriptions; every change rebuilds a :class:`cnnlab.Sequent
 weights initialised to zeros, which costs no time even for a dense layer with millions of
 weights: only shapes and counts are needed) and reads, layer by layer, the output shape, the
 parameter count with its arithmetic (``(7·7·1 + 1)·60 = 3000``), the multiply-adds for one image
-and the activation memory.  :func:`panel` wraps it in ipywidgets; :func:`static_network_builder`
-draws the same information for the seed ``q2``'s code as a figure (the website's static twin).
+and the activation memory.  :func:`panel` shows it twice: :func:`readings_panel`, every reading
+of the seed ``q2``'s question built layer by layer, with every frame drawn ahead (it works on the
+website, with no kernel), and :func:`builder_controls`, a free builder that needs Python running
+(on the website it is switched off, with one sentence saying why).  :func:`draw_network` draws
+the counts; :func:`static_network_builder` is the same drawing as a figure.
 
 Layer descriptions are plain dicts, e.g. ``{"kind": "conv", "filters": 60, "kernel": 7,
 "padding": "same", "stride": 1, "activation": "relu"}``; kinds: ``conv``, ``maxpool``,
@@ -16,8 +19,9 @@ from numbers import Integral
 
 import numpy as np
 
-__all__ = ["NetworkBuilder", "panel", "static_network_builder", "picture_weight_sharing",
-           "Q2_AS_CODED", "KINDS"]
+__all__ = ["NetworkBuilder", "panel", "readings_panel", "builder_controls", "q2_reading", "frame",
+           "draw_network", "static_network_builder", "picture_weight_sharing", "Q2_AS_CODED",
+           "KINDS", "PANEL_GRID"]
 
 KINDS = ("conv", "maxpool", "avgpool", "subsampling", "flatten", "dense")
 
@@ -209,13 +213,81 @@ class NetworkBuilder:
                 + "</table>")
 
 
-def panel(builder=None):
-    """An ipywidgets panel around a :class:`NetworkBuilder` (default: q2's code as written).
+def q2_reading(padding="same", pool=2, flatten=False, output_unit=False):
+    """The seed q2's network under one reading of the question, as builder descriptions.
 
-    Controls: input rows/cols/channels, a layer kind, filters/units, kernel/pool size, padding,
-    activation, and the buttons *add*, *remove last*, *reset*.  Returns the ``VBox``; the state
-    is ``box.builder`` and the controls are ``box.controls`` (a dict), for tests.
-    """
+    Inputs: ``padding`` of both convolutions ("valid" or "same"), the pooling size ``pool``
+    (an int), whether a ``Flatten`` comes before the dense layers, whether the single sigmoid
+    output unit is there.  ``q2_reading()`` is :data:`Q2_AS_CODED`."""
+    if padding not in ("valid", "same"):
+        raise ValueError(f"padding must be 'valid' or 'same'; got {padding!r}")
+    descs = [dict(d, padding=padding) if d["kind"] == "conv" else dict(d) for d in Q2_AS_CODED]
+    descs[2]["pool"] = _pos_int(pool, "pool")
+    if flatten:
+        descs.insert(3, {"kind": "flatten"})
+    if output_unit:
+        descs.append({"kind": "dense", "units": 1, "activation": "sigmoid"})
+    return descs
+
+
+def draw_network(builder, ax):
+    """Parameters per layer of ``builder`` as bars on ``ax`` (log scale), each labelled with its
+    arithmetic and output shape; the title gives the input and the totals.  Bar ``i`` has
+    height ``rows[i]['params']`` (a zero is drawn as a grey stub).  Returns ``ax``."""
+    b = builder
+    names = [r["name"] for r in b.rows]
+    params = [r["params"] for r in b.rows]
+    heights = [max(p, 0.8) for p in params]  # a zero still shows as a stub on the log axis
+    bars = ax.bar(range(len(names)), heights, color=["#4c72b0" if p else "#bbbbbb" for p in params])
+    ax.set_yscale("log")
+    ax.set_ylim(0.5, max(heights + [1.0]) * 60)
+    for i, (bar, r) in enumerate(zip(bars, b.rows)):
+        shape = "×".join(str(s) for s in r["output_shape"][1:])
+        ax.text(i, bar.get_height() * 1.4, f"{r['arithmetic']}\nout {shape}", ha="center",
+                va="bottom", fontsize=7)
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, fontsize=8)
+    ax.set_ylabel("trainable parameters (log)")
+    ax.set_title(f"input {'×'.join(map(str, b.input_shape))} → {len(b.rows)} layers: "
+                 f"{b.total_params:,} parameters, {b.total_macs:,} multiply-adds", fontsize=9)
+    return ax
+
+
+#: size of the panel's figure in inches
+FIGSIZE = (8.5, 3.6)
+
+
+def frame(builder, figsize=FIGSIZE):
+    """One frame of the panel for ``builder``: (PNG bytes, alt text, caption HTML with the
+    table), the figure drawn by :func:`draw_network`."""
+    from matplotlib.figure import Figure
+
+    from . import _frames
+
+    fig = Figure(figsize=figsize)
+    draw_network(builder, fig.add_subplot(1, 1, 1))
+    fig.tight_layout()
+    parts = ", ".join(f"{r['name']} {r['params']:,}" for r in builder.rows)
+    alt = (f"Bar chart on a log scale of the parameters per layer for input "
+           f"{'×'.join(map(str, builder.input_shape))}: {parts}; in all {builder.total_params:,} "
+           f"parameters and {builder.total_macs:,} multiply-adds per image.")
+    return _frames.png(fig), alt, builder.table_html()
+
+
+#: the panel's grid: every reading of the question (2 × 2 × 2 × 2), each built layer by layer
+PANEL_GRID = {"padding": ("same", "valid"), "pool": (2, 4), "flatten": (False, True),
+              "output_unit": (False, True)}
+
+#: the sentence under the free builder's controls on the website
+KERNEL_REASON = ("Building a network of your own runs Python: these controls work in Jupyter "
+                 "(Lab, Binder, Colab), not on this website, which shows the readings above.")
+
+
+def builder_controls(builder=None):
+    """The free builder (needs a running kernel): input rows/cols/channels, a layer kind,
+    filters/units, kernel/pool size, padding, activation, and the buttons *add*, *remove last*,
+    *reset*.  Returns the ``VBox``; the state is ``box.builder``, the controls ``box.controls``
+    (a dict) and the table ``box.html``."""
     import ipywidgets as W
 
     b = builder if builder is not None else NetworkBuilder((100, 100, 1), Q2_AS_CODED)
@@ -291,34 +363,76 @@ def panel(builder=None):
     return box
 
 
+def readings_panel(grid=None, figsize=FIGSIZE):
+    """The seed q2's network under every reading in ``grid`` (default :data:`PANEL_GRID`: padding,
+    pooling size, ``Flatten``, output unit), built one layer at a time: a slider *layers built*
+    per reading (starting at the whole network).  Every frame is drawn ahead by :func:`frame`
+    (works on the website with no kernel).  Returns the panel ``VBox`` (``.choices``,
+    ``.select(...)``, ``.current()``, ``.current_values()``, ``.frames``)."""
+    from . import _frames
+
+    grid = dict(PANEL_GRID if grid is None else grid)
+    names = ("padding", "pool", "flatten", "output_unit")
+    if set(grid) != set(names):
+        raise ValueError(f"grid must have the keys {names}; got {sorted(grid)}")
+    yes_no = lambda vals: ["yes" if v else "no" for v in vals]  # noqa: E731
+    top = [_frames.Choice("padding", grid["padding"], description="padding", kind="toggle"),
+           _frames.Choice("pool", grid["pool"], [f"{p}×{p}" for p in grid["pool"]],
+                          description="pooling", kind="toggle"),
+           _frames.Choice("flatten", grid["flatten"], yes_no(grid["flatten"]),
+                          description="Flatten before Dense", kind="toggle"),
+           _frames.Choice("output_unit", grid["output_unit"], yes_no(grid["output_unit"]),
+                          description="output unit", kind="toggle")]
+
+    def reading(v):
+        return q2_reading(v["padding"], v["pool"], v["flatten"], v["output_unit"])
+
+    def depth(v):
+        n = len(reading(v))
+        return [_frames.Choice("layers", range(1, n + 1), value=n, description="layers built")]
+
+    def render(layers, **v):
+        return frame(NetworkBuilder((100, 100, 1), reading(v)[:layers]), figsize)
+
+    return _frames.frame_panel([top, depth], render)
+
+
+def panel(builder=None, grid=None):
+    """The chapter's panel: :func:`readings_panel` (every control works on the website), then the
+    free builder :func:`builder_controls` around ``builder`` (default: q2's code as written),
+    which needs a running kernel and is switched off on the website with one sentence why
+    (:data:`KERNEL_REASON`).
+
+    Returns a ``VBox`` with ``.readings`` (the frame panel), and, for the free builder,
+    ``.builder``, ``.controls`` (a dict) and ``.html``."""
+    import ipywidgets as W
+
+    from . import _frames
+
+    readings = readings_panel(grid)
+    free = builder_controls(builder)
+    box = W.VBox([readings, W.HTML("<p><b>Your own network</b> (add layers one by one):</p>"),
+                  _frames.kernel_only([free], KERNEL_REASON)])
+    box.readings = readings
+    box.builder, box.controls, box.html = free.builder, free.controls, free.html
+    return box
+
+
 def static_network_builder(builder=None, figsize=(8.5, 3.6)):
-    """Static twin: parameters per layer (log scale) with the arithmetic and output shapes.
+    """Parameters per layer (log scale) with the arithmetic and output shapes, as a figure.
 
     Inputs:
     - builder: a :class:`NetworkBuilder` (default: the seed q2's code as written, 100x100x1)
     - figsize: Matplotlib figure size in inches
 
-    Returns the Matplotlib figure (one axis; bar ``i`` has height ``rows[i]['params']``).
+    Returns the Matplotlib figure (one axis; bar ``i`` has height ``rows[i]['params']``),
+    drawn by :func:`draw_network`.
     """
     import matplotlib.pyplot as plt
 
     b = builder if builder is not None else NetworkBuilder((100, 100, 1), Q2_AS_CODED)
     fig, ax = plt.subplots(figsize=figsize)
-    names = [r["name"] for r in b.rows]
-    params = [r["params"] for r in b.rows]
-    heights = [max(p, 0.8) for p in params]  # a zero still shows as a stub on the log axis
-    bars = ax.bar(range(len(names)), heights, color=["#4c72b0" if p else "#bbbbbb" for p in params])
-    ax.set_yscale("log")
-    ax.set_ylim(0.5, max(heights) * 60)
-    for i, (bar, r) in enumerate(zip(bars, b.rows)):
-        shape = "×".join(str(s) for s in r["output_shape"][1:])
-        ax.text(i, bar.get_height() * 1.4, f"{r['arithmetic']}\nout {shape}", ha="center",
-                va="bottom", fontsize=7)
-    ax.set_xticks(range(len(names)))
-    ax.set_xticklabels(names, fontsize=8)
-    ax.set_ylabel("trainable parameters (log)")
-    ax.set_title(f"input {'×'.join(map(str, b.input_shape))} → {len(b.rows)} layers: "
-                 f"{b.total_params:,} parameters, {b.total_macs:,} multiply-adds", fontsize=9)
+    draw_network(b, ax)
     fig.tight_layout()
     return fig
 
