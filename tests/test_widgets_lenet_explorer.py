@@ -48,18 +48,50 @@ def test_feature_map_c1_matches_scipy(model, small_data):
     np.testing.assert_allclose(le.feature_maps(model, x)["C1"][:, :, 4], f, rtol=1e-4, atol=1e-5)
 
 
-def test_panel_controls_change_state_and_picture(model, small_data):
+def test_panel_frame_is_the_live_drawing(model, small_data):
+    from matplotlib.figure import Figure
+
+    from cnnlab.widgets import _frames
     ex = le.LenetExplorer(model=model, data=small_data)
-    box = le.panel(ex)
-    png0 = box.image.value
-    box.controls["index"].value = 3
-    assert ex.index == 3 and box.image.value != png0
-    assert "true 3" in box.figure._suptitle.get_text()
-    box.controls["layer"].value = "C3"
-    imgs = [a.images[0] for a in box.figure.axes if a.images]
+    box = le.panel(ex, indices=[1, 3])
+    assert len(box.frames) == 2 * 4
+    box.select(index=3, layer="C3")
+    assert box.current_values()["layer"] == "C3" and box.current_values()["index"].startswith("#3: a 3")
+    # the live drawing of the same state, by a fresh explorer moved with its own method
+    live = le.LenetExplorer(model=model, data=small_data).set(index=3, layer="C3")
+    fig = live.draw(Figure(figsize=le.FIGSIZE))
+    assert _frames.png_of_frame(box.current()) == _frames.png(fig, dpi=72)
+    imgs = [a.images[0] for a in fig.axes if a.images]
     assert len(imgs) == 1 + 16
     ref = le.feature_maps(model, small_data[0][3])["C3"][:, :, 5]
     np.testing.assert_allclose(np.asarray(imgs[1 + 5].get_array()), ref)
+    assert "true 3" in box.current().value and "16 maps of 10×10" in box.current().value
+
+
+def test_every_control_changes_the_frame(model, small_data):
+    from cnnlab.widgets import _frames
+    ex = le.LenetExplorer(model=model, data=small_data)
+    box = le.panel(ex, indices=[0, 4])
+    seen = [_frames.png_of_frame(box.current())]
+    for move in [{"index": 4}] + [{"layer": name} for name in ("S2", "C3", "S4")]:
+        box.select(**move)
+        seen.append(_frames.png_of_frame(box.current()))
+    assert len(set(seen)) == len(seen)
+
+
+def test_panel_indices_and_bad_arguments(model, small_data):
+    ex = le.LenetExplorer(model=model, data=small_data)
+    idx = ex.panel_indices(n_wrong=2)
+    assert idx[:6] == [0, 1, 2, 3, 4, 5]                 # the first image of each label
+    wrong = [i for i in range(6) if ex.pred[i] != ex.y[i]]
+    assert idx[6:] == [] and len(idx) == 6               # none left over: all six already listed
+    x, y = small_data
+    ex2 = le.LenetExplorer(model=model, data=(np.concatenate([x, x]), np.concatenate([y, y])))
+    w2 = [i for i in range(6, 12) if ex2.pred[i] != ex2.y[i]][:2]
+    assert ex2.panel_indices(n_wrong=2) == list(range(6)) + w2
+    assert len(wrong) == len([i for i in range(6, 12) if ex2.pred[i] != ex2.y[i]])
+    with pytest.raises(ValueError, match="indices"):
+        le.panel(ex, indices=[99])
     with pytest.raises(ValueError, match="layer"):
         ex.set(layer="F6")
     assert ex.set(index=99).index == 5

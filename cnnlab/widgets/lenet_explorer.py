@@ -5,16 +5,15 @@ The training runs and their caches live next to the book (``book/experiments/len
 this module draws what they produce.
 
 - :func:`confusion_matrix`, :func:`plot_history`, :func:`plot_confusion`, :func:`plot_filters`.
-- :class:`LenetExplorer` (state: which test image, which layer), :func:`panel` (ipywidgets) and
-  :func:`static_lenet_explorer` (the static twin).
+- :class:`LenetExplorer` (state: which test image, which layer), :func:`panel` (its frames,
+  drawn ahead by :func:`frame`, so it works on the website too) and
+  :func:`static_lenet_explorer` (one image's C1 maps as a figure).
 """
-import io
-import os
 
 import numpy as np
 
 __all__ = ["confusion_matrix", "plot_history", "plot_confusion", "plot_filters", "LenetExplorer", "panel",
-           "static_lenet_explorer", "feature_maps"]
+           "frame", "static_lenet_explorer", "feature_maps"]
 
 def _test_split(dtype=np.float32):
     from ..data import load_digits
@@ -138,6 +137,13 @@ class LenetExplorer:
             self.index = int(min(max(int(index), 0), len(self.x) - 1))
         return self
 
+    def panel_indices(self, n_wrong=3):
+        """Test images worth a look: the first of each digit, then the first ``n_wrong`` that
+        the network gets wrong (those not already listed).  Returns a list of indices."""
+        first = [int(np.flatnonzero(self.y == d)[0]) for d in np.unique(self.y)]
+        wrong = [int(i) for i in np.flatnonzero(self.pred != self.y) if i not in first]
+        return first + wrong[:int(n_wrong)]
+
     def maps(self):
         """The chosen layer's output for the chosen image: (H, W, C)."""
         return feature_maps(self.model, self.x[self.index])[self.layer]
@@ -172,39 +178,59 @@ class LenetExplorer:
         return fig
 
 
-def panel(explorer=None):
-    """Live panel: a slider for the test image and a dropdown for the layer.
+#: size of the panel's figure in inches (drawn at 72 dpi)
+FIGSIZE = (8, 3.6)
 
-    Returns a ``VBox`` with ``.explorer``, ``.controls``, ``.figure`` and ``.image`` attributes.
-    """
-    import ipywidgets as W
+
+def frame(explorer):
+    """One frame of the panel for ``explorer``: (PNG bytes, alt text, caption HTML), drawn by
+    :meth:`LenetExplorer.draw` on a :data:`FIGSIZE` figure."""
     from matplotlib.figure import Figure
 
+    from . import _frames
+
+    ex = explorer
+    fig = ex.draw(Figure(figsize=FIGSIZE))
+    h, w, n = ex.maps().shape
+    i = ex.index
+    alt = (f"Test image {i} (a {int(ex.y[i])}), a bar chart of the network's ten output "
+           f"probabilities (highest: {int(ex.pred[i])}, p = {ex.probs[i, ex.pred[i]]:.2f}) and the "
+           f"{n} feature maps of layer {ex.layer}, each {h} by {w}, in grey.")
+    caption = f"{ex.caption()}; layer {ex.layer}: {n} maps of {h}×{w}"
+    return _frames.png(fig, dpi=72), alt, caption
+
+
+def panel(explorer=None, indices=None, n_wrong=3):
+    """The panel, every frame drawn ahead (works on the website with no kernel).
+
+    Controls: a test image (``indices``; default :meth:`LenetExplorer.panel_indices`, the first
+    test image of each digit and the first ``n_wrong`` the network gets wrong) and a layer
+    (every layer of :attr:`LenetExplorer.LAYERS`).  Every frame is :func:`frame` of the explorer
+    moved with :meth:`LenetExplorer.set`.  Returns the panel ``VBox`` (``.choices``,
+    ``.select(...)``, ``.current()``, ``.current_values()``, ``.frames``) with ``.explorer``.
+    """
+    from . import _frames
+
     ex = explorer if explorer is not None else LenetExplorer()
-    controls = {
-        "index": W.IntSlider(value=ex.index, min=0, max=len(ex.x) - 1, description="test image"),
-        "layer": W.Dropdown(options=list(ex.LAYERS), value=ex.layer, description="layer"),
-    }
-    fig = Figure(figsize=(8, 3.6))
-    image = W.Image(format="png")
+    idx = ex.panel_indices(n_wrong) if indices is None else [int(i) for i in indices]
+    bad = [i for i in idx if not 0 <= i < len(ex.x)]
+    if bad or not idx:
+        raise ValueError(f"indices must be test images 0..{len(ex.x) - 1} (at least one); got {bad or idx}")
+    labels = [f"#{i}: a {int(ex.y[i])}" + ("" if ex.pred[i] == ex.y[i] else
+                                            f", read as {int(ex.pred[i])}") for i in idx]
+    c_index = _frames.Choice("index", idx, labels, description="test image", kind="dropdown")
+    c_layer = _frames.Choice("layer", ex.LAYERS, description="layer", kind="toggle")
 
-    def redraw(*_):
-        ex.set(index=controls["index"].value, layer=controls["layer"].value)
-        ex.draw(fig)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=72)
-        image.value = buf.getvalue()
+    def render(index, layer):
+        return frame(ex.set(index=index, layer=layer))
 
-    for w in controls.values():
-        w.observe(redraw, names="value")
-    redraw()
-    box = W.VBox([W.HBox(list(controls.values())), image])
-    box.explorer, box.controls, box.figure, box.image = ex, controls, fig, image
+    box = _frames.frame_panel([[c_index, c_layer]], render)
+    box.explorer = ex
     return box
 
 
 def static_lenet_explorer(explorer=None, index=None):
-    """Static twin: the first misclassified test image (or ``index``), its output and its C1 maps."""
+    """The first misclassified test image (or ``index``), its output and its C1 maps."""
     import matplotlib.pyplot as plt
 
     ex = explorer if explorer is not None else LenetExplorer()
