@@ -1,9 +1,11 @@
 """Optional dependencies: import them with an error that names the extra to install.
 
 ``pyproject.toml`` declares the core requirements (NumPy, SciPy) and extras: ``cnnlab[book]``
-(SymPy, scikit-learn, Matplotlib, ipywidgets, tqdm, IPython), ``cnnlab[keras]`` (h5py),
+(SymPy, scikit-learn, Matplotlib, Pillow, ipywidgets, tqdm, IPython), ``cnnlab[keras]`` (h5py),
 ``cnnlab[torch]`` (PyTorch), ``cnnlab[fast]`` (threadpoolctl).  A module that needs one of them
-calls :func:`require` at the point of use, so ``import cnnlab`` never needs an extra.
+calls :func:`require` at the point of use, so ``import cnnlab`` never needs an extra.  An
+import that has a fallback (``threadpoolctl`` in :mod:`cnnlab.fastconv`, the progress bar in
+:mod:`cnnlab.training`) may stay a plain ``import`` inside ``try``/``except ImportError``.
 """
 from importlib import import_module
 
@@ -14,6 +16,7 @@ EXTRAS = {
     "sympy": ("sympy", "book"),
     "sklearn": ("scikit-learn", "book"),
     "matplotlib": ("matplotlib", "book"),
+    "PIL": ("pillow", "book"),
     "ipywidgets": ("ipywidgets", "book"),
     "tqdm": ("tqdm", "book"),
     "IPython": ("ipython", "book"),

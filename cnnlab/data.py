@@ -32,6 +32,7 @@ import zlib
 
 import numpy as np
 
+from ._extras import require
 from ._validate import as_array, check_alloc, check_float_dtype, check_int, check_real, shape_str
 
 __all__ = ["load_digits", "read_idx", "write_idx", "load_mnist", "random_shift", "random_affine",
@@ -116,16 +117,13 @@ def _digits_raw():
     import importlib.util
 
     spec = importlib.util.find_spec("sklearn")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError("load_digits needs scikit-learn (pip install scikit-learn): its "
-                          "bundled digits are the offline data set")
+    if spec is None or not spec.submodule_search_locations:   # raises, naming the extra
+        require("sklearn", "(load_digits: scikit-learn's bundled digits are the offline data set)")
     path = os.path.join(list(spec.submodule_search_locations)[0], "datasets", "data", "digits.csv.gz")
     if os.path.exists(path):
         table = np.loadtxt(path, delimiter=",")
         return table[:, :64].reshape(-1, 8, 8), table[:, 64].astype(np.int64)
-    from sklearn.datasets import load_digits as _sk_digits  # pragma: no cover
-
-    d = _sk_digits()  # pragma: no cover
+    d = require("sklearn.datasets", "(load_digits)").load_digits()  # pragma: no cover
     return d.images.astype(np.float64), d.target.astype(np.int64)  # pragma: no cover
 
 

@@ -34,6 +34,7 @@ from numbers import Integral
 import numpy as np
 
 from . import layers as L
+from ._extras import require
 from .model import Sequential
 from .shapes import conv_output_size
 
@@ -206,11 +207,7 @@ def _h5_keys(class_names):
 
 
 def _read_h5_weights(data, layer_names, path):
-    try:
-        import h5py
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError("reading the weights of a .keras file needs h5py: "
-                          "pip install 'cnnlab[keras]' (or pip install h5py)") from None
+    h5py = require("h5py", "(reading the weights of a .keras file)")
     weights = {}
     try:
         with h5py.File(io.BytesIO(data), "r") as f:
@@ -355,10 +352,7 @@ def from_torch(module, input_shape, dtype=np.float64):
     a ``Linear`` kernel is transposed, and the first one after ``Flatten`` gets its columns
     permuted by :func:`flatten_permutation` (see the module docstring).
     """
-    try:
-        import torch.nn as nn
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError("from_torch needs PyTorch: pip install torch") from None
+    nn = require("torch.nn", "(from_torch)")
     if not isinstance(module, nn.Sequential):
         raise TypeError(f"module must be a torch.nn.Sequential; got {type(module).__name__}")
     if (not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3

@@ -27,6 +27,7 @@ from numbers import Real
 
 import numpy as np
 
+from ._extras import require
 from ._validate import as_array, check_ndim, positive_int_pair, shape_str
 from . import activations as _act
 from .shapes import conv_output_size
@@ -252,7 +253,7 @@ def kmeans_anchors(vectors, k, seed=0, n_init=4):
     Returns ``(centres, counts)``: centres (k, D) unit vectors sorted by cluster size, largest
     first, and counts (k,) the cluster sizes.
     """
-    from sklearn.cluster import KMeans
+    KMeans = require("sklearn.cluster", "(recos.kmeans_anchors)").KMeans
 
     v = as_array(vectors, "vectors", ndim=2)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= len(v):
