@@ -82,3 +82,60 @@ def test_static_twin_shows_x_and_its_negative():
     c = np.cos(np.deg2rad(30.0) - np.deg2rad([0.0, 120.0, 240.0]))
     np.testing.assert_allclose(heights[0], np.r_[c, np.maximum(c, 0)], atol=1e-12)
     np.testing.assert_allclose(heights[1], np.r_[-c, np.maximum(-c, 0)], atol=1e-12)
+
+
+# ------------------------------------------------------------------ the panel (precomputed frames)
+SMALL_GRID = {"theta": (30, 60, 150), "phi": (0.0, 0.5), "negate": (False, True)}
+
+
+@pytest.fixture(scope="module")
+def small_panel():
+    return rs.panel(grid=SMALL_GRID)
+
+
+def test_panel_frame_is_the_live_drawing(small_panel):
+    from cnnlab.widgets import _frames
+    box = small_panel
+    assert len(box.frames) == 3 * 2 * 2
+    assert box.current_values() == {"theta": "30°", "phi": "0", "negate": "x"}
+    box.select(theta=60, phi=0.5)
+    # the continuous panel (build) moved to the same values draws the same picture
+    live = rs.build()
+    live.sliders["theta"].value = 60.0
+    live.sliders["phi"].value = 0.5
+    assert _frames.png_of_frame(box.current()) == _frames.png(live.fig, dpi=80)
+    # θ = 60°: a_1 and a_2 both at 60°, cos 60° = 0.5, at the threshold: TReLU gives 0
+    np.testing.assert_allclose(_bar_heights(live.artists["before"]), [0.5, 0.5, -1.0], atol=1e-12)
+    assert "[0.5, 0.5, -1.0] -> rectified (phi=0.5) [0.0, 0.0, 0.0]" in box.current().value
+
+
+def test_every_control_changes_the_frame(small_panel):
+    from cnnlab.widgets import _frames
+    box = small_panel
+    box.select(theta=30, phi=0.0, negate=False)
+    seen = [_frames.png_of_frame(box.current())]
+    for move in ({"theta": 150}, {"phi": 0.5}, {"negate": True}):
+        box.select(**move)
+        seen.append(_frames.png_of_frame(box.current()))
+    assert len(set(seen)) == len(seen)
+    assert "-x: correlations" in box.current().value
+
+
+def test_panel_3d_has_an_elevation_control_and_grid_checked():
+    from cnnlab.widgets import _frames
+    box = rs.panel(rs.DEFAULT_ANCHORS_3D, grid={"theta": (45,), "elevation": (0, 35.26438968),
+                                                "phi": (0.0,), "negate": (False,)})
+    assert len(box.frames) == 2 and "elevation" in box.choices
+    before = _frames.png_of_frame(box.current())
+    box.select(elevation=35.26438968)                  # x = the first tetrahedron corner
+    assert _frames.png_of_frame(box.current()) != before
+    assert "correlations [1.0, -0.33, -0.33, -0.33]" in box.current().value
+    with pytest.raises(ValueError, match="grid must have the keys"):
+        rs.panel(grid={"theta": (0,), "phi": (0.0,)})
+
+
+def test_default_panel_within_budget():
+    from cnnlab.widgets import _frames
+    box = rs.panel()
+    assert len(box.frames) == 12 * 4 * 2
+    assert _frames.state_bytes(box) < 2_000_000

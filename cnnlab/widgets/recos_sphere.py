@@ -10,8 +10,10 @@ anchor vectors, before and after rectification.
   pattern and its negative are the same evidence up to a sign flip of a weight); with the
   rectifier they differ.  Each anchor's firing arc (the directions whose correlation with it
   reaches ``phi``) is shaded on the circle, its cap outlined on the sphere.
-- :func:`build` / :func:`panel` — the ipywidgets panel (sliders wired with ``observe``), drawing
-  into a Matplotlib figure shown as a PNG in an ``ipywidgets.Image``.
+- :func:`panel` — the panel over a grid of θ, φ and x/−x (and the elevation in 3-D), every
+  frame drawn ahead by :func:`frame` with the same drawing as the live panel (it works on the
+  website, with no kernel); :func:`build` — the continuous panel (any angle, any φ; sliders
+  wired with ``observe``, it needs a running kernel).
 - :func:`static_recos_sphere` — the static twin: the input and its negative, side by side.
 """
 import io
@@ -20,8 +22,8 @@ import numpy as np
 
 from ..recos import correlations, trelu, unit_vectors
 
-__all__ = ["RecosSphereState", "RecosSpherePanel", "build", "panel", "static_recos_sphere",
-           "DEFAULT_ANCHORS_2D", "DEFAULT_ANCHORS_3D"]
+__all__ = ["RecosSphereState", "RecosSpherePanel", "build", "panel", "frame", "static_recos_sphere",
+           "DEFAULT_ANCHORS_2D", "DEFAULT_ANCHORS_3D", "PANEL_GRID", "PANEL_GRID_3D"]
 
 #: Three anchors 120° apart on the circle (at 0°, 120°, 240°).
 DEFAULT_ANCHORS_2D = np.array([[np.cos(t), np.sin(t)] for t in np.deg2rad([0.0, 120.0, 240.0])])
@@ -272,7 +274,9 @@ def _png(fig):
 
 
 class RecosSpherePanel:
-    """The ipywidgets panel around a :class:`RecosSphereState`.
+    """The continuous ipywidgets panel around a :class:`RecosSphereState` (any angle, any φ; its
+    sliders redraw in Python, so it needs a running kernel; :func:`panel` is the one that also
+    works on the website).
 
     Attributes: ``state``; ``sliders`` (dict: "theta", "elevation" (3-D only), "phi", "negate");
     ``fig`` and ``artists`` (the Matplotlib figure and its bar containers, updated on every
@@ -322,16 +326,93 @@ class RecosSpherePanel:
 
 
 def build(anchors=None, **kwargs):
-    """Make the panel (a :class:`RecosSpherePanel`); display it with ``panel.widget``.
+    """Make the continuous panel (a :class:`RecosSpherePanel`, any angle and any φ; it needs a
+    running kernel); display it with ``panel.widget``.
 
     ``anchors`` (K, 2) or (K, 3) and keyword arguments are passed to :class:`RecosSphereState`.
     """
     return RecosSpherePanel(RecosSphereState(anchors=anchors, **kwargs))
 
 
-def panel(anchors=None, **kwargs):
-    """The displayable ``ipywidgets.VBox`` of :func:`build`."""
-    return build(anchors, **kwargs).widget
+#: size of the panels' figure in inches
+FIGSIZE = (10.0, 3.0)
+
+
+def frame(state):
+    """One frame of :func:`panel` for ``state``: (PNG bytes, alt text, caption HTML), drawn by
+    the live panel's drawing (``_draw``) on a :data:`FIGSIZE` figure."""
+    from matplotlib.figure import Figure
+
+    from . import _frames
+
+    fig, _ = _draw(state, Figure(figsize=FIGSIZE))
+    n = state.next_layer()
+    where = (f"azimuth {state.theta:g}°, elevation {state.elevation:g}°" if state.dim == 3
+             else f"angle {state.theta:g}°")
+    r = lambda v: ", ".join(f"{a:.2f}" for a in np.round(v, 2) + 0.0)  # noqa: E731
+    alt = (f"The unit {'sphere' if state.dim == 3 else 'circle'} with {len(state.anchors)} anchors "
+           f"and the input {'-x' if state.negate else 'x'} at {where}, each anchor's firing set "
+           f"for phi = {state.phi:g} marked; bars of the correlations ({r(state.correlations)}) "
+           f"and of the responses after TReLU ({r(state.rectified)}); the next-layer unit w on x "
+           f"and its mirror -w on -x: {n['linear_w_x']:.2f} and {n['linear_mirror_negx']:.2f} "
+           f"without the rectifier, {n['rect_w_x']:.2f} and {n['rect_mirror_negx']:.2f} with it.")
+    return _frames.png(fig, dpi=80), alt, f"<code>{state.describe()}</code>"
+
+
+#: the panel's grid in 2-D: θ every 30°, φ as in the chapter's TReLU runs, x or −x (96 frames)
+PANEL_GRID = {"theta": tuple(range(-150, 181, 30)), "phi": (0.0, 0.25, 0.5, 0.75),
+              "negate": (False, True)}
+#: the panel's grid in 3-D (elevation added, fewer directions: 8 × 3 × 3 × 2 = 144 frames)
+PANEL_GRID_3D = {"theta": tuple(range(0, 360, 45)), "elevation": (-35, 0, 35),
+                 "phi": (0.0, 0.3, 0.6), "negate": (False, True)}
+
+
+def panel(anchors=None, grid=None, **kwargs):
+    """The panel, every frame drawn ahead (works on the website with no kernel).
+
+    Controls over ``grid`` (default :data:`PANEL_GRID` in 2-D, :data:`PANEL_GRID_3D` in 3-D):
+    the input's direction θ (and its elevation in 3-D), the threshold φ and x or −x.  Every
+    frame is :func:`frame` of a :class:`RecosSphereState` moved with its ``set_*`` methods;
+    ``anchors`` and the keyword arguments (e.g. ``next_weights``) go to that state.  Returns the
+    panel ``VBox`` (``.choices``, ``.select(...)``, ``.current()``, ``.current_values()``,
+    ``.frames``) with ``.state``.
+    """
+    from . import _frames
+    from ._common import fmt
+
+    st = RecosSphereState(anchors=anchors, **kwargs)
+    default = PANEL_GRID_3D if st.dim == 3 else PANEL_GRID
+    grid = dict(default if grid is None else grid)
+    if set(grid) != set(default):
+        raise ValueError(f"grid must have the keys {sorted(default)} for {st.dim}-D anchors; "
+                         f"got {sorted(grid)}")
+    deg = lambda vals: [f"{fmt(v)}°" for v in vals]  # noqa: E731
+
+    def start(name, value):
+        return value if value in grid[name] else None
+
+    choices = [_frames.Choice("theta", grid["theta"], deg(grid["theta"]), start("theta", st.theta),
+                              description="θ (direction)")]
+    if st.dim == 3:
+        choices.append(_frames.Choice("elevation", grid["elevation"], deg(grid["elevation"]),
+                                      start("elevation", st.elevation), description="elevation"))
+    choices += [_frames.Choice("phi", grid["phi"], [fmt(v) for v in grid["phi"]],
+                               start("phi", st.phi), description="φ (threshold)", kind="toggle"),
+                _frames.Choice("negate", grid["negate"],
+                               ["−x" if v else "x" for v in grid["negate"]],
+                               start("negate", st.negate), description="input", kind="toggle")]
+
+    def render(theta, phi, negate, elevation=None):
+        st.set_theta(theta)
+        if elevation is not None:
+            st.set_elevation(elevation)
+        st.set_phi(phi)
+        st.set_negate(negate)
+        return frame(st)
+
+    box = _frames.frame_panel([choices], render)
+    box.state = st
+    return box
 
 
 def static_recos_sphere(anchors=None, theta=30.0, elevation=20.0, phi=0.0):
