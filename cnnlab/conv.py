@@ -163,7 +163,7 @@ def _geometry(x_shape, w_shape, stride, padding):
             f"kernel larger than the padded input: w has kernel (kh, kw) = ({kh}, {kw}) but the "
             f"padded input is ({Hp}, {Wp}) (x spatial size ({H}, {W}), padding {padding!r})"
         )
-    Ho, Wo = (Hp - kh) // sh + 1, (Wp - kw) // sw + 1
+    Ho, Wo = conv_output_size(Hp, kh, sh), conv_output_size(Wp, kw, sw)  # on the padded input
     check_alloc((N, C, Hp, Wp), 8, "conv2d: the zero-padded input") and check_alloc((C * kh * kw, Ho * Wo * N), 8, "conv2d: the im2col matrix (C·kh·kw, Ho·Wo·N)")
     return (sh, sw), (pt, pb, pl, pr), (Ho, Wo)
 

@@ -20,10 +20,19 @@ last, the pixels that one kernel offset (p, q) reads are rows of Wo·n contiguou
 batch-last padded input ``xt[c, u, v, n]`` (for stride 1), so the copies and the adds move long
 runs of memory.
 
-*The forward pass batch first* when the output maps are large (LeNet's C1): there the
-columns are laid out per sample, ``cols[n]`` of shape (C·kh·kw, Ho·Wo), and the product
-``w2 · cols[n]`` lands directly in the layout (N, F, Ho, Wo) of the result, with no
-transposition afterwards.
+*Batch first* when the output maps are large (LeNet's C1): there the columns are laid out per
+sample, ``cols[n]`` of shape (C·kh·kw, Ho·Wo); the product ``w2 · cols[n]`` lands directly in
+the layout (N, F, Ho, Wo) of the result, and the weight gradient is ``Σ_n dy[n] · cols[n]ᵀ``
+(one product per sample, then a sum over the batch), again with no transposition of dy.
+
+*One im2col per forward and backward.*  The backward needs the matrix the forward built; the
+forward keeps it, with a copy of its x, and the backward takes it when x is still equal entry
+by entry (see ``_memo_get``) — as in training, where the backward follows the forward on the
+same batch.
+
+*Transpositions in blocks.*  Moving the batch index from first to last and back copies in
+blocks of a few thousand entries that stay in the L1 cache (a plain transposed copy of
+LeNet's arrays is 2–4 times slower).
 
 *Threads.*  The batch is cut into pieces and each piece goes through the whole pipeline in its
 own thread (NumPy releases the GIL in large copies, adds and matrix products), with the BLAS
@@ -39,7 +48,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["conv2d_forward", "conv2d_backward", "set_num_threads", "get_num_threads"]
+__all__ = ["conv2d_forward", "conv2d_backward", "set_num_threads", "get_num_threads", "clear_memo"]
 
 # Work (entries of the im2col matrix) below which the batch is not split: thread hand-offs cost
 # tens of microseconds.
@@ -159,54 +168,149 @@ def _pieces(N, entries_per_sample, itemsize, threads):
 
 
 # ---------------------------------------------------------------------------------------------
-# one piece of the batch
+# layout changes: batch first (N, …) <-> batch last (…, N), in cache-sized blocks
 # ---------------------------------------------------------------------------------------------
+def _block_rows(n):
+    """Rows of a (M, n) matrix moved per block: about 4096 entries, so that a block's source
+    and destination stay in the L1 cache (a plain transposed copy is 2–4 times slower)."""
+    return max(16, 4096 // max(n, 1))
+
+
+def _to_batch_last(a, out=None):
+    """``out[m, k] = a[k, m]`` for a C-contiguous (n, M) array ``a``: the (M, n) transpose."""
+    n, M = a.shape
+    if out is None:
+        out = np.empty((M, n), dtype=a.dtype)
+    B = _block_rows(n)
+    for m in range(0, M, B):
+        out[m:m + B] = a[:, m:m + B].T
+    return out
+
+
+def _to_batch_first(a, out, add=None):
+    """``out[k, m] = a[m, k] (+ add[m])``: the (n, M) transpose of a C-contiguous (M, n) ``a``
+    into the C-contiguous ``out``; ``add`` (M,) optional, added on the way."""
+    M, n = a.shape
+    B = _block_rows(n)
+    for m in range(0, M, B):
+        if add is None:
+            out[:, m:m + B] = a[m:m + B].T
+        else:
+            np.add(a[m:m + B].T, add[m:m + B], out=out[:, m:m + B])
+    return out
+
+
 def _batch_last(x, pads):
     """``xt[c, u, v, n] = x̃[n, c, u, v]``: the zero-padded input (C, Hp, Wp, n), batch last."""
     n, C, H, W = x.shape
     pt, pb, pl, pr = pads
+    xc = np.ascontiguousarray(x)
     if pt == pb == pl == pr == 0:
-        return np.ascontiguousarray(x.transpose(1, 2, 3, 0))
+        return _to_batch_last(xc.reshape(n, C * H * W)).reshape(C, H, W, n)
     xt = np.zeros((C, H + pt + pb, W + pl + pr, n), dtype=x.dtype)
-    xt[:, pt:pt + H, pl:pl + W, :] = x.transpose(1, 2, 3, 0)
+    xt[:, pt:pt + H, pl:pl + W, :] = _to_batch_last(xc.reshape(n, C * H * W)).reshape(C, H, W, n)
     return xt
 
 
-def _cols(x, kh, kw, stride, pads, out_hw):
+def _batch_first(at, out):
+    """``out[n, c, u, v] = at[c, u, v, n]`` for a (C, H, W, n) array or view ``at``."""
+    C, H, W, n = at.shape
+    _to_batch_first(np.ascontiguousarray(at).reshape(C * H * W, n), out.reshape(n, C * H * W))
+
+
+# ---------------------------------------------------------------------------------------------
+# the forward's im2col, kept for the backward
+# ---------------------------------------------------------------------------------------------
+# conv2d_backward needs the im2col matrix that conv2d built from the same x.  The forward keeps
+# each piece's matrix with a copy of the piece of x it came from; the backward takes it only
+# when the key (geometry, piece, dtype) matches and x is still equal, entry by entry, to that
+# copy — the matrix is a function of x's entries and the geometry alone, so it is then exactly
+# the one the backward would build.  Comparing costs a read of x, about 1/(kh·kw) of building.
+_MEMO_SIZE = 8                   # entries (pieces) kept: a few layers' worth
+_MEMO_MAX_BYTES = 64 * 2**20     # at most this much kept in all (the oldest go first)
+_memo = {}                       # key -> (copy of x's piece, cols); insertion order = age
+
+
+def _memo_put(key, x, cols):
+    if cols.nbytes > _MEMO_MAX_BYTES:
+        return
+    with _lock:
+        _memo.pop(key, None)
+        _memo[key] = (x.copy(), cols)
+        total = sum(c.nbytes for _, c in _memo.values())
+        while len(_memo) > _MEMO_SIZE or total > _MEMO_MAX_BYTES:
+            old = _memo.pop(next(iter(_memo)))
+            total -= old[1].nbytes
+
+
+def clear_memo():
+    """Forget the im2col matrices kept from the forward passes (frees their memory)."""
+    with _lock:
+        _memo.clear()
+
+
+def _memo_get(key, x):
+    with _lock:
+        hit = _memo.get(key)
+    if hit is not None and hit[0].shape == x.shape and np.array_equal(hit[0], x):
+        return hit[1]
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# im2col, two layouts
+# ---------------------------------------------------------------------------------------------
+def _cols_last(x, kh, kw, stride, pads, out_hw):
     """im2col, batch last: the C-contiguous (C·kh·kw, Ho·Wo·n) matrix described above."""
-    n, C = x.shape[:2]
     (sh, sw), (Ho, Wo) = stride, out_hw
+    n, C = x.shape[:2]
     # win[c, i, j, n, p, q] = xt[c, i·sh + p, j·sw + q, n]: a view, nothing copied yet
     win = sliding_window_view(_batch_last(x, pads), (kh, kw), axis=(1, 2))[:, ::sh, ::sw][:, :Ho, :Wo]
     return win.transpose(0, 4, 5, 1, 2, 3).reshape(C * kh * kw, Ho * Wo * n)  # the copy
 
 
-def _forward_piece(x, w2, b, out, kh, kw, stride, pads, out_hw):
+def _cols_first(x, kh, kw, stride, pads, out_hw):
+    """im2col, batch first: (n, C·kh·kw, Ho·Wo), one matrix per sample."""
+    (sh, sw), (Ho, Wo) = stride, out_hw
     n, C = x.shape[:2]
+    pt, pb, pl, pr = pads
+    xp = x if pt == pb == pl == pr == 0 else np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
+    win = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw][:, :, :Ho, :Wo]
+    return win.transpose(0, 1, 4, 5, 2, 3).reshape(n, C * kh * kw, Ho * Wo)  # the copy
+
+
+def _cols(x, kh, kw, stride, pads, out_hw, first, key=None):
+    """The im2col matrix of this piece: from the forward's memo when ``key`` is given and
+    matches, else built."""
+    cols = None if key is None else _memo_get(key, x)
+    if cols is None:
+        cols = (_cols_first if first else _cols_last)(x, kh, kw, stride, pads, out_hw)
+    return cols
+
+
+# ---------------------------------------------------------------------------------------------
+# one piece of the batch
+# ---------------------------------------------------------------------------------------------
+def _forward_piece(x, w2, b, out, kh, kw, stride, pads, out_hw, key):
+    n = x.shape[0]
     F = w2.shape[0]
     Ho, Wo = out_hw
-    if Ho * Wo >= _BATCH_FIRST_MIN_PIXELS:
+    first = Ho * Wo >= _BATCH_FIRST_MIN_PIXELS
+    cols = _cols(x, kh, kw, stride, pads, out_hw, first)
+    if key is not None:
+        _memo_put(key, x, cols)
+    if first:
         # batch first: one product per sample, w2 (F, C·kh·kw) @ cols[n] (C·kh·kw, Ho·Wo), lands
         # in the output's layout (n, F, Ho·Wo) with no transposition
-        pt, pb, pl, pr = pads
-        xp = x if pt == pb == pl == pr == 0 else np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
-        (sh, sw) = stride
-        win = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw][:, :, :Ho, :Wo]
-        cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(n, C * kh * kw, Ho * Wo)  # the copy
         y = out.reshape(n, F, Ho * Wo)
         np.matmul(w2, cols, out=y)
         if b is not None:
             y += b[:, None]
         return
-    cols = _cols(x, kh, kw, stride, pads, out_hw)
-    if x.dtype == np.float32:  # OpenBLAS's sgemm is faster here with the long dimension first
-        Y = (cols.T @ w2.T).reshape(Ho, Wo, n, F).transpose(2, 3, 0, 1)
-    else:
-        Y = (w2 @ cols).reshape(F, Ho, Wo, n).transpose(3, 0, 1, 2)
-    if b is None:
-        out[...] = Y
-    else:
-        np.add(Y, b[:, None, None], out=out)  # the layout change and the bias in one pass
+    Y = w2 @ cols                                                    # (F, Ho·Wo·n)
+    if b is not None:
+        Y += b[:, None]
+    _to_batch_first(Y.reshape(F * Ho * Wo, n), out.reshape(n, F * Ho * Wo))
 
 
 def _add_input_gradient_cols(dxt, dY, w2, kh, kw, stride, out_hw):
@@ -220,49 +324,40 @@ def _add_input_gradient_cols(dxt, dY, w2, kh, kw, stride, out_hw):
             dxt[:, p:p + sh * (Ho - 1) + 1:sh, q:q + sw * (Wo - 1) + 1:sw] += dcols[:, p, q]
 
 
-def _add_input_gradient_rows(dxt, dY, w2, kh, kw, out_hw):
-    """The same for stride 1, with kh adds instead of kh·kw: a full correlation along the columns
-    done by one matrix product, then one add per kernel row.
-
-    With ``dYp`` = dY zero-padded by kw − 1 columns on each side, ``D[(f, t), (i, v, n)] =
-    dYp[f, i, v + t, n]`` and ``Wr[(p, c), (f, t)] = w[f, c, p, kw − 1 − t]``, the product
-    ``R = Wr · D`` holds ``R[p, c, i, v, n] = Σ_{f,q} w[f, c, p, q] · dy[n, f, i, v − q]``, and
-    ``dx̃[c, i + p, v, n] += R[p, c, i, v, n]``.  Cheaper than col2im when D is the smaller matrix
-    (when F·(Wo + kw − 1) < C·kh·Wo, e.g. LeNet's C3 and C5).
-    """
-    C, Wp, n = dxt.shape[0], dxt.shape[2], dxt.shape[3]
-    F = w2.shape[0]
-    Ho, Wo = out_hw
-    wr = w2.reshape(F, C, kh, kw)[..., ::-1].transpose(2, 1, 0, 3).reshape(kh * C, F * kw)
-    dYp = np.zeros((F, Ho, Wo + 2 * (kw - 1), n), dtype=dY.dtype)
-    dYp[:, :, kw - 1:kw - 1 + Wo] = dY.reshape(F, Ho, Wo, n)
-    D = sliding_window_view(dYp, kw, axis=2).transpose(0, 4, 1, 2, 3).reshape(F * kw, Ho * Wp * n)
-    R = (wr @ D).reshape(kh, C, Ho, Wp, n)
-    for p in range(kh):
-        dxt[:, p:p + Ho] += R[p]
-
-
-def _backward_piece(dy, x, w2, dx, kh, kw, stride, pads, out_hw):
+def _backward_piece(dy, x, w2, dx, kh, kw, stride, pads, out_hw, key):
     n, C, H, W = x.shape
     F = w2.shape[0]
-    (sh, sw), (Ho, Wo) = stride, out_hw
+    Ho, Wo = out_hw
     pt, pb, pl, pr = pads
-    dY = dy.transpose(1, 2, 3, 0).reshape(F, Ho * Wo * n)  # columns (i, j, n), like cols; copies
-    db = dY.sum(axis=1)
-    dw2 = (_cols(x, kh, kw, stride, pads, out_hw) @ dY.T).T  # (F, C·kh·kw)
+    first = Ho * Wo >= _BATCH_FIRST_MIN_PIXELS
+    cols = _cols(x, kh, kw, stride, pads, out_hw, first, key)
+    dyc = np.ascontiguousarray(dy)
+    if first:
+        # dw2 = Σ_n dy[n] · cols[n]ᵀ: one product per sample, then the sum over the batch
+        dy3 = dyc.reshape(n, F, Ho * Wo)
+        db = dy3.sum(axis=(0, 2))
+        dw2 = np.matmul(dy3, cols.transpose(0, 2, 1)).sum(axis=0)
+        dY = _to_batch_last(dyc.reshape(n, F * Ho * Wo)).reshape(F, Ho * Wo * n) if dx is not None else None
+    else:
+        dY = _to_batch_last(dyc.reshape(n, F * Ho * Wo)).reshape(F, Ho * Wo * n)  # columns (i, j, n)
+        db = dY.sum(axis=1)
+        dw2 = (cols @ dY.T).T                                        # (F, C·kh·kw)
     if dx is not None:
         dxt = np.zeros((C, H + pt + pb, W + pl + pr, n), dtype=dY.dtype)  # batch last, padded
-        if stride == (1, 1) and F * kw * (Wo + kw - 1) < C * kh * kw * Wo:
-            _add_input_gradient_rows(dxt, dY, w2, kh, kw, out_hw)
-        else:
-            _add_input_gradient_cols(dxt, dY, w2, kh, kw, stride, out_hw)
-        dx[...] = dxt[:, pt:pt + H, pl:pl + W].transpose(3, 0, 1, 2)
+        _add_input_gradient_cols(dxt, dY, w2, kh, kw, stride, out_hw)
+        _batch_first(dxt[:, pt:pt + H, pl:pl + W], dx)
     return dw2, db
 
 
 # ---------------------------------------------------------------------------------------------
 # the two entry points (arguments already checked by cnnlab.conv)
 # ---------------------------------------------------------------------------------------------
+def _keys(pieces, x, w, stride, pads):
+    """Memo keys of the pieces: what, besides x's entries, the im2col matrix depends on."""
+    geo = (x.shape[1:], x.dtype.str, w.shape[1:], tuple(stride), tuple(pads))
+    return [(geo, s.start, s.stop) for s in pieces]
+
+
 def conv2d_forward(x, w, b, stride, pads, out_hw):
     """``y[n, f, i, j] = b[f] + Σ_{c,p,q} w[f, c, p, q] · x̃[n, c, i·sh + p, j·sw + q]``.
 
@@ -277,8 +372,9 @@ def conv2d_forward(x, w, b, stride, pads, out_hw):
     y = np.empty((N, F, Ho, Wo), dtype=np.result_type(x, w))
     threads = get_num_threads()
     pieces = _pieces(N, C * kh * kw * Ho * Wo, x.itemsize, threads)
-    _run([lambda s=s: _forward_piece(x[s], w2, b, y[s], kh, kw, stride, pads, out_hw)
-          for s in pieces], threads)
+    keys = _keys(pieces, x, w, stride, pads)
+    _run([lambda s=s, k=k: _forward_piece(x[s], w2, b, y[s], kh, kw, stride, pads, out_hw, k)
+          for s, k in zip(pieces, keys)], threads)
     return y
 
 
@@ -292,9 +388,10 @@ def conv2d_backward(dy, x, w, stride, pads, out_hw, need_dx=True):
     dx = np.empty(x.shape, dtype=x.dtype) if need_dx else None
     threads = get_num_threads()
     pieces = _pieces(N, C * kh * kw * Ho * Wo, x.itemsize, threads)
-    parts = _run([lambda s=s: _backward_piece(dy[s], x[s], w2, None if dx is None else dx[s],
-                                              kh, kw, stride, pads, out_hw)
-                  for s in pieces], threads)
+    keys = _keys(pieces, x, w, stride, pads)
+    parts = _run([lambda s=s, k=k: _backward_piece(dy[s], x[s], w2, None if dx is None else dx[s],
+                                                   kh, kw, stride, pads, out_hw, k)
+                  for s, k in zip(pieces, keys)], threads)
     dw2, db = parts[0]
     for dw_k, db_k in parts[1:]:
         dw2 = dw2 + dw_k

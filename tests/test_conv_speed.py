@@ -21,6 +21,9 @@ def test_verdict_rule(bench):
     assert bench.verdict(1.0) == "goal met"
     assert bench.verdict(1.2) == "bar met, goal not"
     assert bench.verdict(1.51) == "NOT met"
+    assert bench.TRAIN_GOAL == 1.2
+    assert bench.verdict(1.2, bench.TRAIN_GOAL, None) == "goal met"
+    assert bench.verdict(1.3, bench.TRAIN_GOAL, None) == "NOT met"
 
 
 def test_tiny_run_prints_threads_and_ratios(bench, capsys):
@@ -28,7 +31,7 @@ def test_tiny_run_prints_threads_and_ratios(bench, capsys):
     torch = pytest.importorskip("torch")
     threads_before = torch.get_num_threads()
     rows = bench.main(["--reps", "2", "--blocks", "1", "--threads", "1", "--dtype", "float32",
-                       "--layers", "C5", "C1 no dx", "--no-naive"])
+                       "--layers", "C5", "C1 no dx", "--no-naive", "--no-train"])
     out = capsys.readouterr().out
     assert "--threads 1: in effect:" in out and "torch.get_num_threads() 1" in out
     assert "cnnlab copy threads 1" in out
@@ -37,3 +40,10 @@ def test_tiny_run_prints_threads_and_ratios(bench, capsys):
         assert r["ours_best"] > 0 and r["torch_best"] > 0
         assert r["ratio_best"] == pytest.approx(r["ours_best"] / r["torch_best"])
     assert torch.get_num_threads() == threads_before  # the script puts torch's threads back
+    # every row carries its verdict by the rule; the machine's state is printed before and after
+    for line in out.splitlines():
+        if line[2:].startswith(("C5 ", "C1 no dx")):
+            r = next(r for r in rows if line[2:].startswith(r["layer"]))
+            assert line.rstrip().endswith(bench.verdict(r["ratio_best"]))
+    assert "machine at the start" in out and "machine at the end" in out
+    assert "concurrent products" in out

@@ -206,20 +206,60 @@ def test_lenet_layers_match_torch(rng, dtype, xs, ws):
                                    atol=1e-3 if dtype == np.float32 else 1e-10)
 
 
-@pytest.mark.parametrize("xs,ws", [((3, 1, 9, 8), (4, 1, 3, 2)), ((3, 5, 7, 9), (2, 5, 4, 3))])
-def test_both_input_gradient_routes_equal_the_loops(rng, xs, ws):
-    # stride 1: dx by col2im (kh·kw adds) and by one product per kernel row (kh adds) must agree
-    x, w = rng.normal(size=xs), rng.normal(size=ws)
-    F, C, kh, kw = ws
-    Ho, Wo = xs[2] - kh + 1, xs[3] - kw + 1
-    dy = rng.normal(size=(xs[0], F, Ho, Wo))
-    want = conv2d_backward_naive(dy, x, w)[0]
-    dY = dy.transpose(1, 2, 3, 0).reshape(F, -1)
-    for route in (lambda d: fastconv._add_input_gradient_cols(d, dY, w.reshape(F, -1), kh, kw, (1, 1), (Ho, Wo)),
-                  lambda d: fastconv._add_input_gradient_rows(d, dY, w.reshape(F, -1), kh, kw, (Ho, Wo))):
-        dxt = np.zeros((C, xs[2], xs[3], xs[0]))
-        route(dxt)
-        np.testing.assert_allclose(dxt.transpose(3, 0, 1, 2), want, atol=1e-12)
+@pytest.mark.parametrize("first", [True, False])
+@pytest.mark.parametrize("stride,padding", [(1, 0), (2, 1), ((1, 3), "same")])
+def test_both_im2col_layouts_hold_the_same_windows(rng, first, stride, padding):
+    # batch last (C·kh·kw, Ho·Wo·n) and batch first (n, C·kh·kw, Ho·Wo) against conv.im2col's
+    # (C·kh·kw, n·Ho·Wo)
+    from cnnlab.conv import im2col
+    x = rng.normal(size=(3, 2, 7, 8))
+    sts = (stride, stride) if isinstance(stride, int) else stride
+    pads = resolve_padding(padding, (3, 2), sts, input_size=(7, 8))
+    want = im2col(x, (3, 2), stride, padding)                       # columns (n, i, j)
+    Ho = (7 + pads[0] + pads[1] - 3) // sts[0] + 1
+    Wo = (8 + pads[2] + pads[3] - 2) // sts[1] + 1
+    got = fastconv._cols(x, 3, 2, sts, pads, (Ho, Wo), first)
+    if first:
+        got = got.transpose(1, 0, 2).reshape(12, -1)
+    else:
+        got = got.reshape(12, Ho * Wo, 3).transpose(0, 2, 1).reshape(12, -1)
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("xs,ws", [((6, 1, 20, 20), (3, 1, 5, 5)), ((6, 4, 9, 9), (5, 4, 3, 3))])
+def test_backward_reuses_the_forward_im2col_only_for_equal_x(rng, xs, ws):
+    # the two layouts (20x20 maps are batch first); the memo must give the same numbers, and a
+    # changed x (in place, same object) or another x of the same shape must not take it
+    x, w, b = rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[0])
+    dy = rng.normal(size=conv2d(x, w, b).shape)
+    fastconv.clear_memo()
+    cold = conv2d_backward(dy, x, w)
+    conv2d(x, w, b)
+    assert fastconv._memo                                          # the forward kept its im2col
+    warm = conv2d_backward(dy, x, w)
+    for a, c in zip(warm, cold):
+        np.testing.assert_array_equal(a, c)
+    conv2d(x, w, b)
+    x[0, 0, 1, 2] += 1.0                                           # changed after the forward
+    for a, r in zip(conv2d_backward(dy, x, w), conv2d_backward_naive(dy, x, w)):
+        np.testing.assert_allclose(a, r, rtol=1e-10, atol=1e-10)
+    other = rng.normal(size=xs)
+    conv2d(x, w, b)
+    for a, r in zip(conv2d_backward(dy, other, w), conv2d_backward_naive(dy, other, w)):
+        np.testing.assert_allclose(a, r, rtol=1e-10, atol=1e-10)
+    fastconv.clear_memo()
+    assert not fastconv._memo
+
+
+def test_memo_stays_bounded(rng, monkeypatch):
+    monkeypatch.setattr(fastconv, "_MEMO_MAX_BYTES", 40_000)
+    fastconv.clear_memo()
+    w = rng.normal(size=(2, 3, 3, 3))
+    for h in range(6, 16):                                         # im2col 27·(h-2)²·2·8 bytes
+        conv2d(rng.normal(size=(2, 3, h, h)), w)
+        assert len(fastconv._memo) <= fastconv._MEMO_SIZE
+        assert sum(c.nbytes for _, c in fastconv._memo.values()) <= 40_000
+    fastconv.clear_memo()
 
 
 # --------------------------------------------------------------------------- Sequential skips dx of its first layer
@@ -249,9 +289,9 @@ def test_sequential_backward_without_dx_gives_the_same_weight_gradients(rng, mon
     assert dx.shape == x.shape
 
 
-@pytest.mark.parametrize("min_pixels", [0, 10**9])  # every forward batch first / batch last
+@pytest.mark.parametrize("min_pixels", [0, 10**9])  # every layer batch first / batch last
 @pytest.mark.parametrize("stride,padding", [(1, 0), (2, 1), ((1, 3), "same"), (1, "full")])
-def test_both_forward_routes_equal_scipy(rng, monkeypatch, min_pixels, stride, padding):
+def test_both_routes_equal_scipy_and_the_loops(rng, monkeypatch, min_pixels, stride, padding):
     monkeypatch.setattr(fastconv, "_BATCH_FIRST_MIN_PIXELS", min_pixels)
     x, w, b = rng.normal(size=(3, 2, 9, 11)), rng.normal(size=(4, 2, 3, 2)), rng.normal(size=4)
     y = conv2d(x, w, b, stride, padding)
@@ -259,3 +299,7 @@ def test_both_forward_routes_equal_scipy(rng, monkeypatch, min_pixels, stride, p
     sp = (stride, stride) if isinstance(stride, int) else stride
     np.testing.assert_allclose(y, scipy_forward(x, w, b, sp, pads), rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(conv2d(x, w, None, stride, padding), y - b[:, None, None], rtol=1e-10, atol=1e-10)
+    dy = rng.normal(size=y.shape)
+    for a, r in zip(conv2d_backward(dy, x, w, stride, padding),
+                    conv2d_backward_naive(dy, x, w, stride, padding)):
+        np.testing.assert_allclose(a, r, rtol=1e-10, atol=1e-10)
