@@ -34,6 +34,8 @@ def require(module, what=""):
     Raises ``ImportError`` naming the distribution and the extra, e.g.
     ``pip install 'cnnlab[book]'`` (or ``pip install sympy``), when it is not installed.
     """
+    if not isinstance(module, str):
+        raise TypeError(f"module must be a module name (str); got {type(module).__name__} {module!r}")
     top = module.split(".")[0]
     if top not in EXTRAS:
         raise ValueError(f"module {module!r} is not an optional dependency of cnnlab; known: {sorted(EXTRAS)}")

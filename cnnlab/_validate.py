@@ -11,7 +11,7 @@ import numpy as np
 __all__ = [
     "as_array", "check_ndim", "int_pair", "positive_int_pair", "nonneg_int_pair",
     "check_shape", "shape_str", "check_int", "check_real", "check_finite", "check_bool",
-    "check_float_dtype",
+    "check_float_dtype", "shape_tuple",
     "MAX_BYTES", "set_max_bytes", "get_max_bytes", "check_alloc", "ArraySizeError",
 ]
 
@@ -221,3 +221,20 @@ def nonneg_int_pair(value, name):
     if min(pair) < 0:
         raise ValueError(f"{name} must be non-negative (>= 0); got {value!r}")
     return pair
+
+
+def shape_tuple(value, name, min_len=0):
+    """An array shape given as an argument (a tuple, list, ``torch.Size`` or 1-D integer array of
+    ints >= 0) as a tuple of Python ints.  ``TypeError`` for anything else (a string, a number),
+    ``ValueError`` for a negative entry or fewer than ``min_len`` entries."""
+    if isinstance(value, np.ndarray) and value.ndim == 1 and np.issubdtype(value.dtype, np.integer):
+        value = value.tolist()
+    if not isinstance(value, (tuple, list)) or not all(_is_int(v) for v in value):
+        raise TypeError(f"{name} must be a shape, a tuple of ints such as (N, C, H, W); "
+                        f"got {type(value).__name__} {value!r}")
+    shape = tuple(int(v) for v in value)
+    if any(v < 0 for v in shape):
+        raise ValueError(f"{name} must have non-negative entries; got {shape_str(shape)}")
+    if len(shape) < min_len:
+        raise ValueError(f"{name} must have at least {min_len} entries; got {shape_str(shape)}")
+    return shape

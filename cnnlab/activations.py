@@ -9,7 +9,7 @@
 | ``lecun_tanh`` | A·tanh(S·x), A=1.7159, S=2/3  | A·S·(1 − tanh²(S·x))                    |
 | ``softmax``    | e^{x_i} / Σ_k e^{x_k}         | Jacobian diag(s) − s sᵀ (use ``softmax_backward``) |
 | ``thresholded_relu`` | x if x > θ else 0 (Keras's ``ThresholdedReLU``, θ = 1) | 1 if x > θ else 0 |
-| ``trelu:φ``    | 0 if x < φ else (x − φ)/(1 − φ) (Kuo 2017, 0 ≤ φ < 1) | 0 if x < φ else 1/(1 − φ) |
+| ``trelu:φ``    | 0 if x < φ else (x − φ)/(1 − φ) (0 ≤ φ < 1; see :func:`trelu`) | 0 if x < φ else 1/(1 − φ) |
 
 LeCun et al. (1998, appendix A) chose A = 1.7159 and S = 2/3 so that f(±1) = ±1 and the
 second derivative is largest at ±1.
@@ -184,7 +184,12 @@ def thresholded_relu_grad(x, theta=1.0):
 
 
 def trelu(x, phi):
-    """Thresholded ReLU of Kuo (2017): 0 for ``x < phi``, ``(x − phi)/(1 − phi)`` otherwise.
+    """Thresholded ReLU on a correlation (TReLU): 0 for ``x < phi``, ``(x − phi)/(1 − phi)`` otherwise.
+
+    The book's own construction for the RECOS chapter.  The name is sometimes attached to
+    Kuo's 2017 article (*The CNN as a guided multilayer RECOS transform*), which we have not
+    read: nothing here is attributed to it.  Of Kuo's RECOS work we hold only the 2016
+    abstract, which says that "the converged filter weights define a set of anchor vectors".
 
     Defined for ``0 <= phi < 1`` (at ``phi = 1`` it divides by zero); ``phi = 0`` is ReLU.  On a
     correlation in [−1, 1] it maps [phi, 1] onto [0, 1].
@@ -287,7 +292,7 @@ def thresholded_relu_activation(theta=1.0):
 
 
 def trelu_activation(phi):
-    """Kuo's TReLU with threshold ``phi`` (0 <= phi < 1) as an :class:`Activation`, to pass as
+    """The thresholded ReLU :func:`trelu` with threshold ``phi`` (0 <= phi < 1) as an :class:`Activation`, to pass as
     ``activation=`` to a layer; name ``trelu(phi=…)``."""
     phi = _check_real(phi, "phi", 0.0, 1.0)
     return Activation(
@@ -303,7 +308,7 @@ def get_activation(name):
 
     Input: ``None`` or ``"linear"`` (identity), ``"relu"``, ``"sigmoid"``, ``"tanh"``,
     ``"lecun_tanh"``, ``"softmax"``, ``"thresholded_relu"`` (case-insensitive), ``"trelu:φ"``
-    (e.g. ``"trelu:0.5"``, Kuo's TReLU), or an :class:`Activation` (returned as is).
+    (e.g. ``"trelu:0.5"``, the thresholded ReLU :func:`trelu`), or an :class:`Activation` (returned as is).
 
     Returns an :class:`Activation`.  Raises ``ValueError`` for an unknown name (listing the known
     ones) and ``TypeError`` for anything that is neither a string, None nor an Activation.
@@ -314,17 +319,17 @@ def get_activation(name):
         return name
     if not isinstance(name, str):
         raise TypeError(
-            f"activation must be a name (str), None or an Activation; got {name!r} of type {type(name).__name__}"
+            f"activation name must be a str, None or an Activation; got {name!r} of type {type(name).__name__}"
         )
     key = name.lower()
     if key.startswith("trelu:"):
         try:
             phi = float(key.split(":", 1)[1])
         except ValueError:
-            raise ValueError(f"activation {name!r}: 'trelu:' must be followed by a number in [0, 1), "
+            raise ValueError(f"activation name {name!r}: 'trelu:' must be followed by a number in [0, 1), "
                              f"e.g. 'trelu:0.5'") from None
         return trelu_activation(phi)
     if key not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; known activations: "
+        raise ValueError(f"unknown activation name {name!r}; known activations: "
                          f"{', '.join(repr(k) for k in sorted(ACTIVATIONS))}, 'trelu:<phi>' (or None)")
     return ACTIVATIONS[key]

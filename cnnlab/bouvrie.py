@@ -28,7 +28,7 @@ Two conventions for the symbol ``*`` appear in the functions that need it:
 """
 import numpy as np
 
-from cnnlab._validate import as_array, check_ndim, check_shape, shape_str
+from cnnlab._validate import as_array, check_int, check_ndim, check_real, check_shape, shape_str
 from cnnlab.shapes import conv_output_size
 
 __all__ = [
@@ -100,11 +100,12 @@ def lenet_c3_table():
 
 def full_table(n_in, n_out):
     """The all-to-all connection table, shape ``(n_in, n_out)``, every entry true."""
-    return np.ones((int(n_in), int(n_out)), dtype=bool)
+    return np.ones((check_int(n_in, "n_in", 1), check_int(n_out, "n_out", 1)), dtype=bool)
 
 
 def check_table(table, n_in, n_out, name="table"):
     """Return ``table`` as a boolean ``(n_in, n_out)`` array (``None`` -> all connected)."""
+    n_in, n_out = check_int(n_in, "n_in", 1), check_int(n_out, "n_out", 1)
     if table is None:
         return full_table(n_in, n_out)
     t = np.asarray(table)
@@ -150,6 +151,10 @@ def dense_forward(x, weights, biases, f):
     return us, xs
 
 
+def _len(v):
+    return len(v) if isinstance(v, (list, tuple)) else f"not a list ({type(v).__name__})"
+
+
 def dense_backward(us, xs, weights, t, fprime):
     """Bouvrie's recursion for the squared error ``E = 1/2 ||x^L - t||^2``.
 
@@ -164,8 +169,13 @@ def dense_backward(us, xs, weights, t, fprime):
 
     Returns ``(deltas, dWs, dbs)``, lists of length L (index ``l`` = layer ``l+1`` in the text).
     """
+    if not isinstance(us, (list, tuple)) or not isinstance(xs, (list, tuple)) or not us \
+            or len(xs) != len(us) + 1 or len(weights) != len(us):
+        raise ValueError("us, xs and weights must be the lists dense_forward used and returned "
+                         "(L pre-activations, L + 1 outputs, L weight matrices); got lengths "
+                         f"{_len(us)}, {_len(xs)} and {_len(weights)}")
     t = as_array(t, "t", ndim=1)
-    check_shape(t, "t", xs[-1].shape, "same as the network's output")
+    check_shape(t, "t", np.shape(xs[-1]), "same as the network's output")
     L = len(us)
     deltas = [None] * L
     deltas[-1] = fprime(us[-1]) * (xs[-1] - t)
@@ -480,7 +490,7 @@ def l1_penalty(c, lam):
 
     Under the softmax every column sums to 1 with positive entries, so Omega = lam * J whatever c.
     """
-    return float(lam) * np.abs(softmax_columns(c)).sum()
+    return check_real(lam, "lam") * np.abs(softmax_columns(c)).sum()
 
 
 def l1_penalty_c_grad(c, lam):
@@ -489,17 +499,17 @@ def l1_penalty_c_grad(c, lam):
     Returns (I, J) -- zero up to rounding, as the chapter shows.
     """
     alpha = softmax_columns(c)
-    return c_grad(float(lam) * np.sign(alpha), c)
+    return c_grad(check_real(lam, "lam") * np.sign(alpha), c)
 
 
 def entropy_penalty(c, lam):
     """A penalty that does push each column of alpha towards one input map:
     ``lam sum_j H(alpha_.j) = -lam sum_ij alpha_ij log alpha_ij`` (zero for a one-hot column)."""
     alpha = softmax_columns(c)
-    return -float(lam) * float((alpha * np.log(alpha)).sum())
+    return -check_real(lam, "lam") * float((alpha * np.log(alpha)).sum())
 
 
 def entropy_penalty_c_grad(c, lam):
     """Gradient of :func:`entropy_penalty` w.r.t. c: ``dOmega/dalpha = -lam (log alpha + 1)`` through the softmax."""
     alpha = softmax_columns(c)
-    return c_grad(-float(lam) * (np.log(alpha) + 1.0), c)
+    return c_grad(-check_real(lam, "lam") * (np.log(alpha) + 1.0), c)

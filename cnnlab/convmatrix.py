@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._validate import as_array, positive_int_pair, shape_str
+from ._validate import as_array, positive_int_pair, shape_str, shape_tuple
 from .shapes import padded_output_size, resolve_padding
 
 __all__ = ["conv_matrix", "conv_matrix_shape", "transposed_conv2d", "toeplitz_blocks"]
@@ -89,8 +89,11 @@ def _geometry(w, input_shape, stride, padding):
 
 def conv_matrix_shape(w_shape, input_shape, stride=1, padding=0):
     """The shape ``(F·Ho·Wo, C·H·W)`` of :func:`conv_matrix` for these sizes (nothing built)."""
-    w_shape = tuple(int(v) for v in w_shape)
-    _, (F, C, _, _), (_, H, W), _, _, (Ho, Wo) = _geometry(np.zeros(w_shape), input_shape, stride, padding)
+    w_shape = shape_tuple(w_shape, "w_shape")
+    if len(w_shape) not in (2, 4) or min(w_shape) < 1:
+        raise ValueError(f"w_shape must be (F, C, kh, kw) or (kh, kw) of positive ints; got {shape_str(w_shape)}")
+    w = np.broadcast_to(np.float64(0), w_shape)          # a view: nothing allocated
+    _, (F, C, _, _), (_, H, W), _, _, (Ho, Wo) = _geometry(w, input_shape, stride, padding)
     return F * Ho * Wo, C * H * W
 
 

@@ -341,6 +341,8 @@ def growth_table(depths, width, n_inputs, n_outputs=1):
     (layered formula), ``nested_leaves`` (one output written as one nested formula) and
     ``expanded_terms`` (monomials of one output of the linear network).
     """
+    if isinstance(depths, (str, bytes)) or not hasattr(depths, "__iter__"):
+        raise TypeError(f"depths must be an iterable of ints >= 0 (e.g. range(5)); got {type(depths).__name__} {depths!r}")
     rows = []
     for d in depths:
         if not isinstance(d, Integral) or isinstance(d, bool) or d < 0:
@@ -402,13 +404,21 @@ def lambdify_network(expr, symbols):
 
     The symbols are renamed to plain identifiers first (with ``xreplace``), which keeps
     :func:`sympy.lambdify` fast on names like ``k_{1,2}``."""
+    if not isinstance(expr, sp.Basic):
+        raise TypeError(f"expr must be a SymPy expression; got {type(expr).__name__}")
+    if isinstance(symbols, (str, bytes)) or not hasattr(symbols, "__iter__"):
+        raise TypeError(f"symbols must be a list of SymPy symbols; got {type(symbols).__name__} {symbols!r}")
     symbols = list(symbols)
+    if not all(isinstance(v, sp.Symbol) for v in symbols):
+        raise TypeError(f"symbols must be a list of SymPy symbols; got {symbols!r}"[:300])
     plain = [sp.Symbol(f"_s{i}") for i in range(len(symbols))]
     return sp.lambdify(plain, expr.xreplace(dict(zip(symbols, plain))), modules="numpy")
 
 
 def evaluate(expr, values):
     """Evaluate a network expression at ``values`` (dict symbol -> number); returns a float."""
+    if not isinstance(expr, sp.Basic):
+        raise TypeError(f"expr must be a SymPy expression; got {type(expr).__name__}")
     if not isinstance(values, dict):
         raise TypeError(f"values must be a dict symbol -> number; got {type(values).__name__}")
     out = expr.xreplace({s: sp.Float(float(v), 30) for s, v in values.items()})

@@ -384,7 +384,12 @@ def _check_formula_input(x, in_shape):
 
 
 def evaluate_terms(terms, x):
-    """Evaluate the terms in turn on ``x`` (N, ...) — the formula's value."""
+    """Evaluate the terms in turn on ``x`` (N, ...) — the formula's value.
+
+    Inputs: terms, the list ``Formula.terms`` (:class:`Term` objects, first layer first); x, the
+    first term's input (N, ...) channels last.  Returns the last term's output (N, ...)."""
+    if not isinstance(terms, (list, tuple)) or not all(isinstance(t, Term) for t in terms):
+        raise TypeError(f"terms must be a list of formula Terms (Formula.terms); got {type(terms).__name__}")
     for t in terms:
         x = t.evaluate(x)
     return x

@@ -48,7 +48,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layers import Conv2D, Dense, Flatten, Subsampling
+from ._validate import check_int
+from .layers import INITIALIZERS, Conv2D, Dense, Flatten, Subsampling
 from .model import Sequential
 
 __all__ = ["lenet5", "C3_TABLE", "C3_CONNECTIONS", "small_lenet", "Sequential"]
@@ -81,7 +82,12 @@ def lenet5(activation="lecun_tanh", input_shape=(32, 32, 1), num_classes=10, see
     - seed, dtype: weight initialisation seed and precision
     - init: kernel initialiser (``"glorot_uniform"``, or ``"lecun98"`` as in the paper)
     Returns a built model: input (N, 32, 32, 1) -> output (N, num_classes) probabilities.
+    Raises ``TypeError``/``ValueError`` naming the argument (``num_classes``, ``init``, ...).
     """
+    num_classes = check_int(num_classes, "num_classes", minimum=1)
+    if not isinstance(init, str) or init not in INITIALIZERS:
+        err = ValueError if isinstance(init, str) else TypeError
+        raise err(f"init must be one of {INITIALIZERS}; got {type(init).__name__} {init!r}")
     layers = [
         Conv2D(6, (5, 5), activation=activation, input_shape=input_shape,
                kernel_initializer=init, name="C1"),

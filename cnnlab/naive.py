@@ -13,7 +13,7 @@ import numpy as np
 
 from ._validate import as_array, check_shape, positive_int_pair, shape_str
 from .conv import _geometry
-from .pool import pool_geometry
+from .pool import _geometry as _pool_geometry   # one output-size rule: cnnlab.pool / shapes
 
 __all__ = ["conv2d_naive", "conv2d_backward_naive", "maxpool2d_naive", "maxpool2d_backward_naive",
            "avgpool2d_naive", "avgpool2d_backward_naive"]
@@ -84,7 +84,8 @@ def conv2d_backward_naive(dy, x, w, stride=1, padding=0):
     (sh, sw), pads, (Ho, Wo) = _geometry(x.shape, w.shape, stride, padding)
     N, C, H, W = x.shape
     F, _, kh, kw = w.shape
-    check_shape(dy, "dy", (F, Ho, Wo) if unbatched else (N, F, Ho, Wo))
+    check_shape(dy, "dy", (F, Ho, Wo) if unbatched else (N, F, Ho, Wo),
+                f"the output shape for stride ({sh}, {sw}) and padding {padding!r}")
     dy = dy.reshape(N, F, Ho, Wo)
     xp = _pad(x, pads)
     dtype = np.result_type(x, w, dy)
@@ -107,10 +108,6 @@ def conv2d_backward_naive(dy, x, w, stride=1, padding=0):
     return (dx[0] if unbatched else dx), dw, db
 
 
-def _pool_geometry(shape, size, stride):
-    return pool_geometry(shape, size, stride)   # one output-size rule: cnnlab.pool / shapes
-
-
 def maxpool2d_naive(x, size=2, stride=None):
     """Max pooling over the last two axes, with explicit loops.
 
@@ -118,9 +115,7 @@ def maxpool2d_naive(x, size=2, stride=None):
     ``Ho = ⌊(H − kh)/sh⌋ + 1``.  ``x`` has at least 2 dimensions; ``stride`` defaults to ``size``.
     """
     x = as_array(x, "x")
-    if x.ndim < 2:
-        raise ValueError(f"x must have at least 2 dimensions; got shape {shape_str(x.shape)}")
-    (kh, kw), (sh, sw), (Ho, Wo) = _pool_geometry(x.shape, size, stride)
+    (kh, kw), (sh, sw), (Ho, Wo) = _pool_geometry(x, size, stride)
     lead = x.shape[:-2]
     y = np.empty(lead + (Ho, Wo), dtype=x.dtype)
     for idx in np.ndindex(*lead):
@@ -143,11 +138,9 @@ def maxpool2d_backward_naive(dy, x, size=2, stride=None):
     """
     x = as_array(x, "x")
     dy = as_array(dy, "dy")
-    if x.ndim < 2:
-        raise ValueError(f"x must have at least 2 dimensions; got shape {shape_str(x.shape)}")
-    (kh, kw), (sh, sw), (Ho, Wo) = _pool_geometry(x.shape, size, stride)
+    (kh, kw), (sh, sw), (Ho, Wo) = _pool_geometry(x, size, stride)
     lead = x.shape[:-2]
-    check_shape(dy, "dy", lead + (Ho, Wo))
+    check_shape(dy, "dy", lead + (Ho, Wo), f"the output shape for size ({kh}, {kw}), stride ({sh}, {sw})")
     dx = np.zeros(x.shape, dtype=np.result_type(x, dy))
     for idx in np.ndindex(*lead):
         for i in range(Ho):
@@ -169,7 +162,7 @@ def avgpool2d_naive(x, size=2, stride=None):
     (..., Ho, Wo) with ``Ho = ⌊(H − kh)/sh⌋ + 1``.  The loop twin of :func:`cnnlab.pool.avgpool2d`.
     """
     x = as_array(x, "x")
-    (kh, kw), (sh, sw), (Ho, Wo) = _pool_geometry(x.shape, size, stride)
+    (kh, kw), (sh, sw), (Ho, Wo) = _pool_geometry(x, size, stride)
     lead = x.shape[:-2]
     y = np.zeros(lead + (Ho, Wo), dtype=x.dtype)
     for idx in np.ndindex(*lead):
@@ -189,9 +182,9 @@ def avgpool2d_backward_naive(dy, x, size=2, stride=None):
     shaped like ``x``; the loop twin of :func:`cnnlab.pool.avgpool2d_backward`."""
     x = as_array(x, "x")
     dy = as_array(dy, "dy")
-    (kh, kw), (sh, sw), (Ho, Wo) = _pool_geometry(x.shape, size, stride)
+    (kh, kw), (sh, sw), (Ho, Wo) = _pool_geometry(x, size, stride)
     lead = x.shape[:-2]
-    check_shape(dy, "dy", lead + (Ho, Wo))
+    check_shape(dy, "dy", lead + (Ho, Wo), f"the output shape for size ({kh}, {kw}), stride ({sh}, {sw})")
     dx = np.zeros(x.shape, dtype=np.result_type(x, dy))
     for idx in np.ndindex(*lead):
         for i in range(Ho):

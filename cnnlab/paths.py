@@ -226,7 +226,11 @@ def activation_pattern(model, x):
 
 
 def same_pattern(p, q):
-    """True when two activation patterns are identical."""
+    """True when two activation patterns (from :func:`activation_pattern`) are identical."""
+    for name, v in (("p", p), ("q", q)):
+        if not isinstance(v, tuple) or not all(isinstance(e, tuple) and len(e) == 3 for e in v):
+            raise TypeError(f"{name} must be an activation pattern (a tuple of (kind, layer, array) "
+                            f"from activation_pattern); got {type(v).__name__}")
     return len(p) == len(q) and all(a[0] == b[0] and a[1] == b[1] and np.array_equal(a[2], b[2])
                                     for a, b in zip(p, q))
 

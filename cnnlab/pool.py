@@ -17,11 +17,27 @@ the window.  Overlapping windows accumulate.
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ._validate import as_array, check_alloc, check_shape, positive_int_pair, shape_str
+from ._validate import as_array, check_alloc, check_shape, positive_int_pair, shape_str, shape_tuple
 from .shapes import padded_output_size, resolve_padding
 
 __all__ = ["maxpool2d", "maxpool2d_backward", "avgpool2d", "avgpool2d_backward", "pool_output_shape",
            "pool_geometry"]
+
+
+def _window_geometry(shape, size, stride, name):
+    """((kh, kw), (sh, sw), (Ho, Wo)) over the last two entries of ``shape``; ``name`` says in
+    messages what ``shape`` is (``"x of shape"``, ``"x_shape"``)."""
+    kh, kw = positive_int_pair(size, "size")
+    sh, sw = positive_int_pair(stride if stride is not None else (kh, kw), "stride")
+    if len(shape) < 2:
+        raise ValueError(f"{name.split()[0]} must have at least 2 dimensions (..., H, W); got shape {shape_str(shape)}")
+    H, W = shape[-2:]
+    if kh > H or kw > W:
+        raise ValueError(
+            f"pool window size (kh, kw) = ({kh}, {kw}) is larger than the input's spatial size "
+            f"(H, W) = ({H}, {W}) ({name} {shape_str(shape)})"
+        )
+    return (kh, kw), (sh, sw), (padded_output_size(H, kh, sh), padded_output_size(W, kw, sw))
 
 
 def pool_geometry(x_shape, size=2, stride=None):
@@ -32,28 +48,26 @@ def pool_geometry(x_shape, size=2, stride=None):
     ``Ho = ⌊(H − kh)/sh⌋ + 1`` from :func:`cnnlab.shapes.padded_output_size`.  Shared by the loop
     twins in :mod:`cnnlab.naive` and the widgets.
     """
-    x_shape = tuple(x_shape)
-    if len(x_shape) < 2:
-        raise ValueError(f"x must have at least 2 dimensions (..., H, W); got shape {shape_str(x_shape)}")
-    kh, kw = positive_int_pair(size, "size")
-    sh, sw = positive_int_pair(stride if stride is not None else (kh, kw), "stride")
-    H, W = x_shape[-2:]
-    if kh > H or kw > W:
-        raise ValueError(
-            f"pool window size (kh, kw) = ({kh}, {kw}) is larger than the input's spatial size "
-            f"(H, W) = ({H}, {W}) (x shape {shape_str(x_shape)})"
-        )
-    return (kh, kw), (sh, sw), (padded_output_size(H, kh, sh), padded_output_size(W, kw, sw))
+    return _window_geometry(shape_tuple(x_shape, "x_shape"), size, stride, "x_shape")
 
 
 def _geometry(x, size, stride):
-    return pool_geometry(x.shape, size, stride)
+    """:func:`pool_geometry` of the array ``x`` (messages name ``x``)."""
+    return _window_geometry(x.shape, size, stride, "x of shape")
 
 
-def pool_output_shape(x_shape, size=2, stride=None):
-    """Output shape of :func:`maxpool2d`/:func:`avgpool2d` for an input of shape ``x_shape``."""
-    (kh, kw), (sh, sw), (Ho, Wo) = _geometry(np.broadcast_to(np.uint8(0), tuple(x_shape)), size, stride)  # a view: nothing allocated
-    return tuple(x_shape[:-2]) + (Ho, Wo)
+def pool_output_shape(x_shape, size=2, stride=None, padding=0):
+    """Output shape of :func:`maxpool2d`/:func:`avgpool2d` for an input of shape ``x_shape``.
+
+    Inputs: x_shape (..., H, W); size, stride, padding as for :func:`maxpool2d`.
+    Returns the tuple (..., Ho, Wo).  Nothing is allocated.
+    """
+    x_shape = shape_tuple(x_shape, "x_shape")
+    pt, pb, pl, pr = _pads(x_shape, size, stride, padding, "x_shape")
+    padded = x_shape[:-2] + (x_shape[-2] + pt + pb, x_shape[-1] + pl + pr)
+    name = f"x_shape padded by (top, bottom, left, right) = {(pt, pb, pl, pr)} to" if pt + pb + pl + pr else "x_shape"
+    (_, _), (_, _), (Ho, Wo) = _window_geometry(padded, size, stride, name)
+    return x_shape[:-2] + (Ho, Wo)
 
 
 def _windows(x, kh, kw, sh, sw, Ho, Wo):
@@ -108,7 +122,8 @@ def _maxpool2d_backward(dy, x, size=2, stride=None):
     x = as_array(x, "x")
     dy = as_array(dy, "dy")
     (kh, kw), (sh, sw), (Ho, Wo) = _geometry(x, size, stride)
-    check_shape(dy, "dy", x.shape[:-2] + (Ho, Wo), "the shape of maxpool2d's output")
+    check_shape(dy, "dy", x.shape[:-2] + (Ho, Wo),
+                f"the shape of maxpool2d's output for size (kh, kw) = ({kh}, {kw}), stride ({sh}, {sw})")
     win = _windows(x, kh, kw, sh, sw, Ho, Wo).reshape(x.shape[:-2] + (Ho, Wo, kh * kw))
     arg = win.argmax(axis=-1)  # first maximum in row-major window order
     dtype = np.result_type(x, dy)
@@ -143,7 +158,8 @@ def _avgpool2d_backward(dy, x, size=2, stride=None):
     x = as_array(x, "x")
     dy = as_array(dy, "dy")
     (kh, kw), (sh, sw), (Ho, Wo) = _geometry(x, size, stride)
-    check_shape(dy, "dy", x.shape[:-2] + (Ho, Wo), "the shape of avgpool2d's output")
+    check_shape(dy, "dy", x.shape[:-2] + (Ho, Wo),
+                f"the shape of avgpool2d's output for size (kh, kw) = ({kh}, {kw}), stride ({sh}, {sw})")
     dtype = np.result_type(x, dy)
     share = dy / (kh * kw)
     return _scatter(lambda p, q: share, x.shape, dtype, kh, kw, sh, sw, Ho, Wo)
@@ -152,14 +168,14 @@ def _avgpool2d_backward(dy, x, size=2, stride=None):
 # ---------------------------------------------------------------------------------------------
 # padding: "same" as Keras (max ignores the padded cells, average divides by the real cells)
 # ---------------------------------------------------------------------------------------------
-def _pads(x, size, stride, padding):
+def _pads(shape, size, stride, padding, name="x"):
     kh, kw = positive_int_pair(size, "size")
     sh, sw = positive_int_pair(stride if stride is not None else (kh, kw), "stride")
-    if x.ndim < 2:
-        raise ValueError(f"x must have at least 2 dimensions (..., H, W); got shape {shape_str(x.shape)}")
+    if len(shape) < 2:
+        raise ValueError(f"{name} must have at least 2 dimensions (..., H, W); got shape {shape_str(shape)}")
     if isinstance(padding, str) and padding.lower() == "full":
         raise ValueError("padding='full' is not defined for pooling; use 'valid', 'same', an int or a pair")
-    return resolve_padding(padding, (kh, kw), (sh, sw), input_size=x.shape[-2:])
+    return resolve_padding(padding, (kh, kw), (sh, sw), input_size=shape[-2:])
 
 
 def _pad(x, pads, fill):
@@ -187,7 +203,7 @@ def maxpool2d(x, size=2, stride=None, padding=0):
     Returns ``y`` of shape (..., Ho, Wo), ``Ho = ⌊(H + pad_top + pad_bottom − kh)/sh⌋ + 1``.
     """
     x = as_array(x, "x")
-    pads = _pads(x, size, stride, padding)
+    pads = _pads(x.shape, size, stride, padding)
     return _maxpool2d(_pad(x, pads, -np.inf) if any(pads) else x, size, stride)
 
 
@@ -203,7 +219,7 @@ def maxpool2d_backward(dy, x, size=2, stride=None, padding=0):
     maximum of window (i, j); on a tie, at the first maximum in row-major order within the window.
     """
     x = as_array(x, "x")
-    pads = _pads(x, size, stride, padding)
+    pads = _pads(x.shape, size, stride, padding)
     if not any(pads):
         return _maxpool2d_backward(dy, x, size, stride)
     return _crop(_maxpool2d_backward(dy, _pad(x, pads, -np.inf), size, stride), pads)
@@ -222,7 +238,7 @@ def avgpool2d(x, size=2, stride=None, padding=0, count_padding=True):
     Returns ``y`` of shape (..., Ho, Wo), ``Ho = ⌊(H + pad_top + pad_bottom − kh)/sh⌋ + 1``.
     """
     x = as_array(x, "x")
-    pads = _pads(x, size, stride, padding)
+    pads = _pads(x.shape, size, stride, padding)
     if not any(pads):
         return _avgpool2d(x, size, stride)
     y = _avgpool2d(_pad(x, pads, 0.0), size, stride)
@@ -243,13 +259,14 @@ def avgpool2d_backward(dy, x, size=2, stride=None, padding=0, count_padding=True
     shape of ``x``.
     """
     x = as_array(x, "x")
-    pads = _pads(x, size, stride, padding)
+    pads = _pads(x.shape, size, stride, padding)
     if not any(pads):
         return _avgpool2d_backward(dy, x, size, stride)
     dy = as_array(dy, "dy")
     xp = _pad(x, pads, 0.0)
     if not count_padding:
-        (_, _), (_, _), (Ho, Wo) = pool_geometry(xp.shape, size, stride)
-        check_shape(dy, "dy", x.shape[:-2] + (Ho, Wo), "the shape of avgpool2d's output")
+        (kh, kw), (sh, sw), (Ho, Wo) = _geometry(xp, size, stride)
+        check_shape(dy, "dy", x.shape[:-2] + (Ho, Wo), f"the shape of avgpool2d's output for size "
+                    f"(kh, kw) = ({kh}, {kw}), stride ({sh}, {sw}), padding {padding!r}")
         dy = dy / _real_fraction(x.shape[-2:], pads, size, stride)
     return _crop(_avgpool2d_backward(dy, xp, size, stride), pads)

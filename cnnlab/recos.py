@@ -549,7 +549,11 @@ def cosine_correlate_backward(dc, cache):
     """
     from .conv import col2im
 
-    cols, A, na, nx, c = (cache[k] for k in ("cols", "A", "na", "nx", "c"))
+    keys = ("cols", "A", "na", "nx", "c")
+    if not isinstance(cache, dict) or not all(k in cache for k in keys):
+        raise TypeError(f"cache must be the dict returned by cosine_correlate(..., return_cache=True) "
+                        f"(keys {keys}); got {type(cache).__name__}")
+    cols, A, na, nx, c = (cache[k] for k in keys)
     F = A.shape[0]
     dc = as_array(dc, "dc", ndim=4)
     if dc.shape[1] != F or dc.shape[0] * dc.shape[2] * dc.shape[3] != c.shape[1]:
@@ -688,6 +692,14 @@ def recos_lenet(activation="relu", dense_activation=None, conv_layers=2, seed=0,
                       seed=seed, dtype=dtype)
 
 
+def _check_model(model):
+    from .model import Sequential
+
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a cnnlab.Sequential; got {type(model).__name__}")
+    return model
+
+
 def active_fractions(model, x, names=("C1", "C3", "F5", "F6")):
     """Fraction of the outputs of the layers ``names`` that are positive on the images ``x``.
 
@@ -695,7 +707,7 @@ def active_fractions(model, x, names=("C1", "C3", "F5", "F6")):
     fraction is 0 at initialisation, nothing below it can learn.  Returns ``{name: fraction}``,
     rounded to 3 decimals.
     """
-    h, out = model._check_x(x), {}
+    h, out = _check_model(model)._check_x(x), {}
     for layer in model.layers:
         h = layer.forward(h)
         if layer.name in names:
@@ -727,7 +739,7 @@ def init_anchors_from_data(model, x, seed=0, max_patches=4000):
     """
     from .conv import im2col
 
-    h = model._check_x(x)
+    h = _check_model(model)._check_x(x)
     for layer in model.layers:
         if isinstance(layer, CosineConv2D):
             kh, kw = layer.kernel_size
@@ -760,7 +772,7 @@ def centred_logits(model, x):
     - x: (N, H, W, C) images
     Returns (N, classes).
     """
-    p = np.asarray(model.predict(x), dtype=np.float64)
+    p = np.asarray(_check_model(model).predict(x), dtype=np.float64)
     logp = np.log(np.clip(p, 1e-300, None))
     return logp - logp.mean(axis=-1, keepdims=True)
 

@@ -78,7 +78,7 @@ def test_get_activation_names():
     assert get_activation("lecun_tanh")(np.array([1.0]))[0] == pytest.approx(1.7159 * np.tanh(2 / 3))
     with pytest.raises(ValueError, match="known activations: .*lecun_tanh.*relu.*sigmoid"):
         get_activation("swish")
-    with pytest.raises(TypeError, match="activation must be a name"):
+    with pytest.raises(TypeError, match="activation name must be a str"):
         get_activation(3)
 
 

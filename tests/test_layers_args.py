@@ -21,7 +21,7 @@ from fd import fd_grad
     (lambda: Conv2D(2, 3, use_bias="yes"), TypeError, r"use_bias must be True or False; got str 'yes'"),
     (lambda: Conv2D(2, 3, kernel_initializer="glorot"), ValueError, r"kernel_initializer: unknown initializer 'glorot'"),
     (lambda: Conv2D(2, 3, bias_initializer=0), TypeError, r"bias_initializer must be one of"),
-    (lambda: Conv2D(2, 3, activation="rellu"), ValueError, r"activation: unknown activation 'rellu'.*'relu'"),
+    (lambda: Conv2D(2, 3, activation="rellu"), ValueError, r"activation: unknown activation name 'rellu'.*'relu'"),
     (lambda: Conv2D(2, 3, activation=3), TypeError, r"activation must be None, an activation name"),
     (lambda: Conv2D(2, 3, connections=np.ones((3, 3))), ValueError, r"connections must have shape \(C_in, filters=2\); got \(3, 3\)"),
     (lambda: Conv2D(2, 3, connections=[["a", "b"]]), TypeError, r"connections must be a 0/1 array"),
@@ -34,7 +34,7 @@ from fd import fd_grad
     (lambda: AveragePooling2D(2, padding="causal"), ValueError, r"padding: unknown padding 'causal'"),
     (lambda: Flatten(data_format="channels_first"), ValueError, r"data_format: only 'channels_last'"),
     (lambda: Subsampling((2, 3)), ValueError, r"pool_size: Subsampling needs a square block"),
-    (lambda: Activation("swish"), ValueError, r"activation: unknown activation 'swish'"),
+    (lambda: Activation("swish"), ValueError, r"activation: unknown activation name 'swish'"),
     (lambda: Dense(3, input_shape=(0, 4)), ValueError, r"input_shape must contain positive ints"),
     (lambda: Dense(3, name=5), TypeError, r"name must be a str or None; got int 5"),
 ])

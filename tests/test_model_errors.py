@@ -58,7 +58,7 @@ def test_predict_wrong_shape():
 
 
 def test_unknown_activation():
-    with pytest.raises(ValueError, match=r"unknown activation 'rellu'.*'relu'"):
+    with pytest.raises(ValueError, match=r"unknown activation name 'rellu'.*'relu'"):
         Conv2D(2, 3, activation="rellu")
     with pytest.raises(ValueError, match="unknown activation"):
         Activation("swishy")
