@@ -737,27 +737,29 @@ class Subsampling(Layer):
         return (H // p, W // p, C)
 
     def forward(self, x, training=False):
-        """x (N, H, W, C) -> act(beta_c · down(x_c, p) + b_c), shape (N, H/p, W/p, C)
-        (:func:`cnnlab.sampling.subsample` on the channels-first view)."""
-        from .sampling import subsample
+        """x (N, H, W, C) -> act(beta_c · down(x_c, p) + b_c), shape (N, H/p, W/p, C): the
+        formula of :func:`cnnlab.sampling.subsample`, computed on the channels-last array
+        (``down`` over the axes H and W; no transposition)."""
+        from .sampling import _down
 
-        xc = np.ascontiguousarray(np.transpose(x, (0, 3, 1, 2)))
-        u = np.transpose(subsample(xc, self.weights[0], self.weights[1], self.pool_size),
-                         (0, 2, 3, 1))
+        p = self.pool_size
+        xd = _down(x, p, p, channels_last=True)                     # (N, H/p, W/p, C)
+        u = self.weights[0] * xd + self.weights[1]
         if training:
-            self._xc = xc
+            self._xd = xd
         return _act_mixin_forward(self, u, training)
 
     def backward(self, dy, preactivation=False):
-        """dy (N, H/p, W/p, C) -> dE/dx (N, H, W, C) by :func:`cnnlab.sampling.subsample_backward`;
-        fills ``grads``: dE/dbeta (C,) and dE/dbias (C,)."""
-        from .sampling import subsample_backward
+        """dy (N, H/p, W/p, C) -> dE/dx (N, H, W, C), the formulas of
+        :func:`cnnlab.sampling.subsample_backward` channels last: ``dx = β · up(δ, p)``,
+        ``dβ = Σ δ ∘ down(x, p)``, ``db = Σ δ``; fills ``grads``: dE/dbeta (C,) and dE/dbias (C,)."""
+        from .sampling import _up
 
         du = dy if preactivation else self.act.backward(dy, self._u, self._y)
-        duc = np.ascontiguousarray(np.transpose(du, (0, 3, 1, 2)))
-        dxc, dbeta, db = subsample_backward(duc, self._xc, self.weights[0], self.pool_size)
-        self.grads[0], self.grads[1] = np.asarray(dbeta), np.asarray(db)
-        return np.transpose(dxc, (0, 2, 3, 1))
+        self.grads[0] = (du * self._xd).sum(axis=(0, 1, 2))
+        self.grads[1] = du.sum(axis=(0, 1, 2))
+        p = self.pool_size
+        return _up(du, p, p, scale=self.weights[0], channels_last=True)
 
     def arithmetic(self):
         return f"(1 + 1)·{self.channels} = {self.count_params()}"

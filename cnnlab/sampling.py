@@ -40,11 +40,17 @@ def up(x, n):
     return _up(x, nh, nw)
 
 
-def _up(x, nh, nw, scale=None):
+def _up(x, nh, nw, scale=None, channels_last=False):
     """``up`` without the checks, optionally times ``scale`` (broadcast against x) in the same
-    pass: every entry written once through a (…, H, nh, W, nw) view of the output."""
-    H, W = x.shape[-2:]
+    pass: every entry written once through a (…, H, nh, W, nw) view of the output.  With
+    ``channels_last`` the two axes are the ones before the last: x (N, H, W, C)."""
     src = x if scale is None else x * scale
+    if channels_last:
+        N, H, W, C = x.shape
+        out = np.empty((N, H, nh, W, nw, C), dtype=src.dtype)
+        out[...] = src[:, :, None, :, None, :]
+        return out.reshape(N, H * nh, W * nw, C)
+    H, W = x.shape[-2:]
     out = np.empty(x.shape[:-2] + (H, nh, W, nw), dtype=src.dtype)
     out[...] = src[..., :, None, :, None]
     return out.reshape(x.shape[:-2] + (H * nh, W * nw))
@@ -73,16 +79,21 @@ def down(x, n):
     return _down(x, nh, nw)
 
 
-def _down(x, nh, nw):
+def _down(x, nh, nw, channels_last=False):
     """``down`` without the checks: the nh·nw strided slices ``x[..., p::nh, q::nw]`` added
     up (each add one vectorised pass; a reshape-and-sum over the two short block axes is
-    about 17 times slower).  Integers and booleans add in NumPy's default integer, as ``sum``."""
+    about 17 times slower).  Integers and booleans add in NumPy's default integer, as ``sum``.
+    With ``channels_last`` the two axes are the ones before the last: x (N, H, W, C)."""
     dtype = x.dtype if x.dtype.kind in "fc" else np.add.reduce(np.zeros(1, x.dtype)).dtype
-    out = x[..., 0::nh, 0::nw].astype(dtype, copy=True)
+
+    def block(p, q):
+        return x[:, p::nh, q::nw, :] if channels_last else x[..., p::nh, q::nw]
+
+    out = block(0, 0).astype(dtype, copy=True)
     for p in range(nh):
         for q in range(nw):
             if p or q:
-                out += x[..., p::nh, q::nw]
+                out += block(p, q)
     return out
 
 

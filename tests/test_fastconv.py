@@ -262,6 +262,24 @@ def test_memo_stays_bounded(rng, monkeypatch):
     fastconv.clear_memo()
 
 
+@pytest.mark.parametrize("min_k", [0, 10**9])                     # every dx by shift / by col2im
+@pytest.mark.parametrize("padding", [0, (1, 2), "same", "full"])
+def test_both_input_gradient_routes_equal_the_loops(rng, monkeypatch, min_k, padding):
+    # stride 1; the shift route keeps a zeroed buffer per thread and shape: three calls with
+    # different dy, and a call of another shape in between, must each get their own answer
+    monkeypatch.setattr(fastconv, "_SHIFT_MIN_K", min_k)
+    monkeypatch.setattr(fastconv, "_SHIFT_MAX_WASTE", 10**9)
+    x, w = rng.normal(size=(4, 3, 8, 9)), rng.normal(size=(5, 3, 3, 4))
+    for k in range(3):
+        dy = rng.normal(size=conv2d(x, w, None, 1, padding).shape)
+        if k == 1:
+            conv2d_backward(rng.normal(size=(2, 5, 3, 3)), rng.normal(size=(2, 3, 5, 6)), w)
+        got = conv2d_backward(dy, x, w, 1, padding)
+        want = conv2d_backward_naive(dy, x, w, 1, padding)
+        for a, r in zip(got, want):
+            np.testing.assert_allclose(a, r, rtol=1e-10, atol=1e-10)
+
+
 # --------------------------------------------------------------------------- Sequential skips dx of its first layer
 def test_sequential_backward_without_dx_gives_the_same_weight_gradients(rng, monkeypatch):
     import cnnlab.layers as layers_module

@@ -94,3 +94,37 @@ def test_subsample_per_channel_and_batch(rng):
     assert u.shape == (4, 2, 3, 3)
     np.testing.assert_allclose(u[3, 1], -1.0 * down(x[3, 1], 2))
     np.testing.assert_allclose(u[0, 0], 2.0 * down(x[0, 0], 2) + 0.5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_down_equals_the_block_sums(rng, dtype):
+    # the strided-slice adds against the reshape-and-sum definition, 2-D to 4-D, unequal blocks
+    for shape, n in [((6, 4), 2), ((3, 6, 9), (2, 3)), ((2, 3, 4, 8), (4, 1))]:
+        x = rng.normal(size=shape).astype(dtype)
+        nh, nw = (n, n) if isinstance(n, int) else n
+        H, W = shape[-2:]
+        want = x.reshape(shape[:-2] + (H // nh, nh, W // nw, nw)).sum(axis=(-3, -1))
+        got = down(x, n)
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-14)
+
+
+def test_subsampling_layer_is_subsample_channels_last(rng):
+    # the Keras-like layer (channels last, no transposition) computes subsample / subsample_backward
+    from cnnlab import Sequential
+    from cnnlab.layers import Subsampling
+
+    m = Sequential([Subsampling(2, input_shape=(6, 4, 3))])
+    beta, b = rng.normal(size=3), rng.normal(size=3)
+    m.set_weights([beta, b])
+    x = rng.normal(size=(5, 6, 4, 3))
+    u = m.forward(x, training=True)
+    xc = x.transpose(0, 3, 1, 2)
+    np.testing.assert_allclose(u, subsample(xc, beta, b, 2).transpose(0, 2, 3, 1), rtol=1e-14)
+    dy = rng.normal(size=u.shape)
+    dx = m.backward(dy)
+    want = subsample_backward(dy.transpose(0, 3, 1, 2), xc, beta, 2)
+    np.testing.assert_allclose(dx, want[0].transpose(0, 2, 3, 1), rtol=1e-14)
+    layer = m.layers[0]
+    np.testing.assert_allclose(layer.grads[0], want[1], rtol=1e-12)
+    np.testing.assert_allclose(layer.grads[1], want[2], rtol=1e-12)
