@@ -11,7 +11,7 @@ import numpy as np
 __all__ = [
     "as_array", "check_ndim", "int_pair", "positive_int_pair", "nonneg_int_pair",
     "check_shape", "shape_str", "check_int", "check_real", "check_finite", "check_bool",
-    "check_float_dtype", "shape_tuple",
+    "check_float_dtype", "shape_tuple", "as_batch", "as_kernels",
     "MAX_BYTES", "set_max_bytes", "get_max_bytes", "check_alloc", "ArraySizeError",
 ]
 
@@ -238,3 +238,23 @@ def shape_tuple(value, name, min_len=0):
     if len(shape) < min_len:
         raise ValueError(f"{name} must have at least {min_len} entries; got {shape_str(shape)}")
     return shape
+
+
+def as_batch(x, name="x"):
+    """``x`` as a batch ``(N, C, H, W)``: returns ``(x4, unbatched)`` where a 3-D ``(C, H, W)``
+    input gets a leading axis of 1 and ``unbatched`` is True; ``ValueError`` for other ranks."""
+    x = as_array(x, name)
+    if x.ndim not in (3, 4):
+        raise ValueError(
+            f"{name} must be 4-D (N, C, H, W) or 3-D (C, H, W); got a {x.ndim}-D array of shape {shape_str(x.shape)}"
+        )
+    return (x[None], True) if x.ndim == 3 else (x, False)
+
+
+def as_kernels(w, name="w"):
+    """``w`` as a bank of kernels in the functional layout ``(F, C, kh, kw)``; ``ValueError``
+    for another rank (see :mod:`cnnlab.shapes` for the layouts and their converters)."""
+    w = as_array(w, name)
+    if w.ndim != 4:
+        raise ValueError(f"{name} must be 4-D (F, C, kh, kw); got a {w.ndim}-D array of shape {shape_str(w.shape)}")
+    return w

@@ -110,32 +110,30 @@ class Add(Expr):
         return set().union(*(t.vars() for t in self.terms)) if self.terms else set()
 
 
-class FloorDiv(Expr):
+class _ByConst(Expr):
+    """An index expression ``e`` combined with an int constant ``c``."""
+
     def __init__(self, e, c):
         self.e, self.c = e, int(c)
 
+    def vars(self):
+        return self.e.vars()
+
+
+class FloorDiv(_ByConst):
     def render(self, env):
         return rf"\lfloor {self.e.render(env)}/{self.c} \rfloor"
 
     def eval(self, env):
         return self.e.eval(env) // self.c
 
-    def vars(self):
-        return self.e.vars()
 
-
-class Mod(Expr):
-    def __init__(self, e, c):
-        self.e, self.c = e, int(c)
-
+class Mod(_ByConst):
     def render(self, env):
         return rf"({self.e.render(env)} \bmod {self.c})"
 
     def eval(self, env):
         return self.e.eval(env) % self.c
-
-    def vars(self):
-        return self.e.vars()
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,26 +11,12 @@ stride ``(sh, sw)``, zero-padded input ``x̃``:
 """
 import numpy as np
 
-from ._validate import as_array, check_shape, positive_int_pair, shape_str
+from ._validate import as_array, as_batch, as_kernels, check_shape
 from .conv import _geometry
 from .pool import _geometry as _pool_geometry   # one output-size rule: cnnlab.pool / shapes
 
 __all__ = ["conv2d_naive", "conv2d_backward_naive", "maxpool2d_naive", "maxpool2d_backward_naive",
            "avgpool2d_naive", "avgpool2d_backward_naive"]
-
-
-def _batch(x, name="x"):
-    x = as_array(x, name)
-    if x.ndim not in (3, 4):
-        raise ValueError(f"{name} must be 4-D (N, C, H, W) or 3-D (C, H, W); got shape {shape_str(x.shape)}")
-    return (x[None], True) if x.ndim == 3 else (x, False)
-
-
-def _weights(w):
-    w = as_array(w, "w")
-    if w.ndim != 4:
-        raise ValueError(f"w must be 4-D (F, C, kh, kw); got shape {shape_str(w.shape)}")
-    return w
 
 
 def _pad(x, pads):
@@ -45,8 +31,8 @@ def conv2d_naive(x, w, b=None, stride=1, padding=0):
     x (N, C, H, W) or (C, H, W); w (F, C, kh, kw); b (F,) or None; output (N, F, Ho, Wo) with
     ``Ho = ⌊(H + pad_top + pad_bottom − kh)/sh⌋ + 1``.
     """
-    x, unbatched = _batch(x)
-    w = _weights(w)
+    x, unbatched = as_batch(x)
+    w = as_kernels(w)
     (sh, sw), pads, (Ho, Wo) = _geometry(x.shape, w.shape, stride, padding)
     N, C, H, W = x.shape
     F, _, kh, kw = w.shape
@@ -78,8 +64,8 @@ def conv2d_backward_naive(dy, x, w, stride=1, padding=0):
 
     Returns ``(dx, dw, db)`` with the shapes of x, w and (F,).
     """
-    x, unbatched = _batch(x)
-    w = _weights(w)
+    x, unbatched = as_batch(x)
+    w = as_kernels(w)
     dy = as_array(dy, "dy")
     (sh, sw), pads, (Ho, Wo) = _geometry(x.shape, w.shape, stride, padding)
     N, C, H, W = x.shape
