@@ -53,9 +53,11 @@ __all__ = ["conv2d_forward", "conv2d_backward", "set_num_threads", "get_num_thre
 # Work (entries of the im2col matrix) below which the batch is not split: thread hand-offs cost
 # tens of microseconds.
 _SPLIT_MIN_ENTRIES = 2**15
-# Float32 is not split (left to the BLAS's own threads): measured on LeNet's layers at 2 threads,
-# its pieces are too quick for the thread hand-offs to pay (float64: 3.1 ms split vs 3.7 ms not
-# on C3; float32: 2.5 ms split vs 2.2 ms not).
+# Both float types are split.  (An earlier measurement left float32 to the BLAS's own threads,
+# 2.2 ms against 2.5 ms split on C3; with the copies and transpositions now cheaper the pieces
+# carry relatively more of the work, and on a machine where the second core is busy the BLAS's
+# two threads wait for each other — medians of 25–30 ms measured — while the pieces degrade to
+# the one-thread time.)  Tests set it higher to switch splitting off by item size.
 _SPLIT_MIN_ITEMSIZE = 4
 # Largest im2col matrix (bytes) one piece makes; bigger batches are cut into more pieces, which
 # bounds the memory and keeps each piece's matrices near the caches.
@@ -187,16 +189,13 @@ def _to_batch_last(a, out=None):
     return out
 
 
-def _to_batch_first(a, out, add=None):
-    """``out[k, m] = a[m, k] (+ add[m])``: the (n, M) transpose of a C-contiguous (M, n) ``a``
-    into the C-contiguous ``out``; ``add`` (M,) optional, added on the way."""
+def _to_batch_first(a, out):
+    """``out[k, m] = a[m, k]``: the (n, M) transpose of a C-contiguous (M, n) ``a`` into the
+    C-contiguous ``out``."""
     M, n = a.shape
     B = _block_rows(n)
     for m in range(0, M, B):
-        if add is None:
-            out[:, m:m + B] = a[m:m + B].T
-        else:
-            np.add(a[m:m + B].T, add[m:m + B], out=out[:, m:m + B])
+        out[:, m:m + B] = a[m:m + B].T
     return out
 
 
