@@ -25,3 +25,19 @@ def fd_grad(f, a, h=1e-6, mask=None):
         a[idx] = old
         g[idx] = (fp - fm) / (2 * h)
     return g
+
+
+def fd_jacobian(f, a, h=1e-6):
+    """Centred-difference Jacobian of the array-valued ``f()`` with respect to ``a`` (changed in
+    place and restored, as in :func:`fd_grad`): shape ``(f().size, a.size)``, columns in
+    ``a.ravel()`` order."""
+    cols = []
+    for idx in np.ndindex(a.shape):
+        old = a[idx]
+        a[idx] = old + h
+        fp = np.array(f(), dtype=np.float64).ravel()
+        a[idx] = old - h
+        fm = np.array(f(), dtype=np.float64).ravel()
+        a[idx] = old
+        cols.append((fp - fm) / (2 * h))
+    return np.stack(cols, axis=1)

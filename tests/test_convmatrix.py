@@ -7,6 +7,7 @@ import scipy.sparse as sp
 from scipy.signal import convolve2d, correlate2d
 
 from cnnlab.convmatrix import conv_matrix, conv_matrix_shape, toeplitz_blocks, transposed_conv2d
+from fd import fd_grad
 
 
 def scipy_conv(x, w, stride, pads):
@@ -83,11 +84,7 @@ def test_transpose_is_the_input_gradient_by_finite_differences():
     T = conv_matrix(w, x.shape, stride=2, padding=1)
     dy = rng.normal(size=T.shape[0])
     E = lambda z: float(dy @ scipy_conv(z, w, (2, 2), (1, 1, 1, 1)).ravel())  # noqa: E731
-    eps, num = 1e-6, np.zeros(x.size)
-    for idx in range(x.size):
-        e = np.zeros(x.size)
-        e[idx] = eps
-        num[idx] = (E(x + e.reshape(x.shape)) - E(x - e.reshape(x.shape))) / (2 * eps)
+    num = fd_grad(lambda: E(x), x, h=1e-6).ravel()
     got = transposed_conv2d(dy.reshape(3, 3, 4), w, x.shape, 2, 1)
     np.testing.assert_allclose(got.ravel(), num, rtol=1e-6, atol=1e-8)
 

@@ -441,6 +441,104 @@ def test_core_install_names_the_extra(installed):
     assert "pip install 'cnnlab[book]'" in got["load_digits"]
 
 
+# ------------------------------------------------------------------------------ tests that test
+TESTS = sorted((ROOT / "tests").glob("*.py"))
+#: test files that still hold a finite-difference loop of their own -> who moves it to tests/fd.py
+FD_PENDING = {"test_widgets_pool_routes.py": "site16b", "test_exercises_ch02.py": "lab17"}
+_FD = re.compile(r"\)\s*/\s*\(?\s*2\s*\*\s*(h|eps|delta|step)\b|/\s*2\s*/\s*(h|eps)\b")
+
+
+def _given_tests_that_return(path):
+    """``return`` statements directly inside a Hypothesis ``@given`` test (an example that
+    returns early runs nothing and still counts; filter with ``assume``)."""
+    hits = []
+
+    def own_nodes(node):
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                yield child
+                yield from own_nodes(child)
+
+    for fn in ast.walk(ast.parse(path.read_text())):
+        if isinstance(fn, ast.FunctionDef) and any("given" in ast.unparse(d) for d in fn.decorator_list):
+            hits += [f"{path.name}:{n.lineno}" for n in own_nodes(fn) if isinstance(n, ast.Return)]
+    return hits
+
+
+def test_hypothesis_filters_with_assume():
+    assert [h for p in TESTS for h in _given_tests_that_return(p)] == []
+
+
+def test_given_return_detector(tmp_path):
+    f = tmp_path / "t.py"
+    f.write_text("@given(n=st.integers())\ndef test_a(n):\n    if n < 0:\n        return\n"
+                 "    def helper():\n        return n\n    assert helper() == n\n")
+    assert _given_tests_that_return(f) == ["t.py:4"]
+
+
+def _asserts_only_callable(path):
+    """Tests whose every check is ``assert callable(...)`` (they pass for any function)."""
+    def calls(node):
+        return {ast.unparse(n.func) for n in ast.walk(node) if isinstance(n, ast.Call)}
+
+    def callable_only(a):
+        names = calls(a.test)
+        return "callable" in names and names <= {"callable", "all", "any", "getattr", "hasattr"}
+
+    hits = []
+    for fn in ast.walk(ast.parse(path.read_text())):
+        if isinstance(fn, ast.FunctionDef) and fn.name.startswith("test"):
+            asserts = [n for n in ast.walk(fn) if isinstance(n, ast.Assert)]
+            other_checks = {c for c in calls(fn) if "raises" in c or "assert" in c or "approx" in c}
+            if asserts and not other_checks and all(callable_only(a) for a in asserts):
+                hits.append(f"{path.name}:{fn.lineno} {fn.name}")
+    return hits
+
+
+def test_no_test_asserts_only_callable():
+    assert [h for p in TESTS for h in _asserts_only_callable(p)] == []
+
+
+def test_callable_detector(tmp_path):
+    f = tmp_path / "t.py"
+    f.write_text("def test_a():\n    assert callable(f)\n\ndef test_b():\n    assert callable(f)\n    assert f(1) == 2\n")
+    assert _asserts_only_callable(f) == ["t.py:1 test_a"]
+
+
+def test_one_finite_difference_helper():
+    """Central differences are written once, in tests/fd.py (fd_grad, fd_jacobian)."""
+    offenders = {p.name for p in TESTS if p.name != "fd.py" and _FD.search(_code_only(p))}
+    assert offenders - set(FD_PENDING) == set(), offenders
+    assert _FD.search(_code_only(ROOT / "tests" / "fd.py"))
+    assert _FD.search("g = (f(x + h) - f(x - h)) / (2 * h)") and not _FD.search("y = a / 2")
+
+
+#: notebook cells that compare with PyTorch without saying whether it ran -> owner asked to add it
+TORCH_CELL_PENDING = {("01_convolution.ipynb", "d554728a"): "site16b",
+                      ("11_recos.ipynb", "ch11-cell-28"): "site16a"}
+
+
+def _silent_torch_cells(path):
+    """Code cells that use PyTorch (``torch.`` beyond the import) but print no line naming the
+    reference that ran (``torch.__version__``, "PyTorch reference: …" or "PyTorch not installed")."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    hits = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        src = "".join(cell["source"])
+        uses = [l for l in src.splitlines() if re.search(r"\btorch\.", l) and "import" not in l]
+        says = re.search(r"torch\.__version__|PyTorch reference|PyTorch not installed", src)
+        if uses and not says:
+            hits.append((path.name, cell.get("id")))
+    return hits
+
+
+def test_pytorch_cells_say_which_reference_ran():
+    found = {h for p in sorted((ROOT / "book").glob("*.ipynb")) for h in _silent_torch_cells(p)}
+    assert found - set(TORCH_CELL_PENDING) == set(), found
+
+
 # ------------------------------------------------------------------------------ the repository
 def test_contributing_is_self_contained():
     text = (ROOT / "CONTRIBUTING.md").read_text()
