@@ -45,8 +45,8 @@ CASES = {
         (ch09.check_ex3, (signal.correlate2d(ch09.EX3_X, ch09.EX3_DELTA, "valid")[::-1, ::-1],),
          "rotated by 180°")],
     "Output sizes round up": [(ch01.check_ex2, (int(np.ceil((32 + 2 - 5) / 2)) + 1,), "rounds up")],
-    "A valid convolution gives $H - k + 2$ rows": [
-        (ch09.check_ex1, ([(3, 27, 27), (3, 13, 13), (10, 10, 10), (10, 5, 5)],), "H − k + 2")],
+    "A valid convolution gives $H - k_h + 2$ rows": [
+        (ch09.check_ex1, ([(3, 27, 27), (3, 13, 13), (10, 10, 10), (10, 5, 5)],), "H − k_h + 2")],
     "A conv layer's output has an axis per filter *and* per input channel": [
         (ch01.check_ex3, ((10, 3, 10, 10),), "one map")],
     "MATLAB's and SciPy's `'same'` agree": [(ch01.check_ex4, (1, 1), "do not agree")],

@@ -398,7 +398,7 @@ add("ch06-ex3", [spec("count", "give the count as one whole number", **COUNT)], 
     "✓ (28 − 5 + 1)² = 576 products: one per output position.",
     [((25,), "✗ that is the number of kernel weights; each weight meets every output position."),
      ((28 * 28,), "✗ the output is 'valid', so smaller than the input."),
-     ((23 * 23,), "✗ the valid output size is i − k + 1, not i − k.")],
+     ((23 * 23,), "✗ a 'valid' output has h − k_h + 1 rows, not h − k_h.")],
     "one weight meets one residual per output position: count the output positions.")
 
 # ------------------------------------------------------------------------------ chapter 7
@@ -411,13 +411,15 @@ for perm in product(labels, repeat=4):
     d = dict(zip((5, 6, 8, 9), perm))
     if d != right71 and d != wrong71[0][0][0]:
         wrong71.append(((d,), "✗ the residual numbers are right, but the kernel labels are not: "
-                        "at output node n the node sits at offset (p, q) in the window and "
-                        "meets k_pq."))
-add("ch07-ex1", [spec("pairs", "give a dict {residual number: 'kpq'} such as {1: 'k11', ...}, "
-                      "or pairs [('k11', 1), ...]", kind="dict")], (right71,),
+                        "in each window that covers the node, the node sits at an offset [μ, ν] "
+                        "(from 0) and meets the weight labelled k_{μ+1}{ν+1} (the seed's labels "
+                        "count from 1)."))
+add("ch07-ex1", [spec("pairs", "give a dict {residual number: kernel label}, with the seed's "
+                      "labels 'k11' … 'k22', such as {1: 'k11', ...}, or pairs [('k11', 1), ...]",
+                      kind="dict")], (right71,),
     "✓ node 11 → {k22,5; k21,6; k12,8; k11,9}", wrong71,
-    "the residuals are the output nodes whose 2×2 window covers node 11; at each, the node sits "
-    "at an offset (p, q) in the window and meets k_pq.")
+    "the residuals are the output nodes whose 2×2 window covers node 11; in each window the node "
+    "sits at an offset [μ, ν] (from 0) and meets the weight labelled k_{μ+1}{ν+1}.")
 
 E72 = ch07.EX2
 blocks72 = E72["x"].reshape(2, 2, 2, 2).sum(axis=(1, 3))
@@ -429,7 +431,7 @@ add("ch07-ex2", [spec("∂E/∂β", "give ∂E/∂β as one number", shape=())],
       "2×2 block, not the whole map."),
      ((float(E72["delta"].sum()),), "✗ that is ∂E/∂b; for β each residual is weighted by "
       "down(x).")],
-    "∂E/∂β = Σ_ij δ[i, j]·down(x)[i, j], down summing each 2×2 block.")
+    "∂E/∂β = Σ_{m′,n′} δ[m′, n′]·down(x)[m′, n′], down summing each 2×2 block.")
 
 r73 = sum(1 for ins in ch07.C3.values() if 0 in ins)
 add("ch07-ex3", [spec("count", "give the count as one whole number", **COUNT)], (r73,),
@@ -464,7 +466,7 @@ add("ch08-ex2", [spec("∂Ω/∂c", "give ∂Ω/∂c as an array of numbers", sh
 
 # ------------------------------------------------------------------------------ chapter 9
 shapes91 = [(3, 26, 26), (3, 13, 13), (10, 10, 10), (10, 5, 5)]
-names91 = ["u¹ (conv 1)", "p¹ (pool 1)", "u² (conv 2)", "p² (pool 2)"]
+names91 = ["u¹ (conv, layer 1)", "x² (pool, layer 2)", "u³ (conv, layer 3)", "x⁴ (pool, layer 4)"]
 parts91 = []
 for idx, (n91, w91) in enumerate(zip(names91, shapes91)):
     wr = []
@@ -473,18 +475,19 @@ for idx, (n91, w91) in enumerate(zip(names91, shapes91)):
             g = (d, h, h)
             if g == w91:
                 continue
-            if n91.startswith("u²") and h == 11:
-                wr.append((g, f"✗ {n91}: a 4×4 kernel on a 13×13 map: valid length i − k + 1."))
+            if n91.startswith("u³") and h == 11:
+                wr.append((g, f"✗ {n91}: a 4×4 kernel on a 13×13 map: a valid convolution "
+                              f"gives H − k_h + 1 rows."))
             elif n91.startswith("u") and h == w91[1] + 1:
-                wr.append((g, f"✗ {n91}: a 'valid' convolution gives H − k + 1 rows, not "
-                              f"H − k + 2."))
+                wr.append((g, f"✗ {n91}: a 'valid' convolution gives H − k_h + 1 rows, not "
+                              f"H − k_h + 2."))
             elif d != w91[0] and h == w91[1]:
                 wr.append((g, f"✗ {n91}: the number of maps is the number of filters of the "
                               f"last convolution."))
     parts91.append(part(n91, 0, w91, "✓", wr, f"recompute this shape: a valid convolution "
-                        f"gives H − k + 1 rows, a 2×2 pool halves them.", index=idx, shape=(3,),
+                        f"gives H − k_h + 1 rows, a 2×2 pool halves them.", index=idx, shape=(3,),
                         integer=True, format="give each shape as (C, H, W)"))
-add("ch09-ex1", [spec("shapes", "give a list of 4 shapes (C, H, W): u¹, p¹, u², p²",
+add("ch09-ex1", [spec("shapes", "give a list of 4 shapes (C, H, W): u¹, x², u³, x⁴",
                       shape=(4, 3), integer=True)],
     (shapes91,), "✓ shapes 3×26×26 → 3×13×13 → 10×10×10 → 10×5×5", parts=parts91)
 
@@ -500,14 +503,14 @@ def _maxpool_backward_loops(r, dp):
 
 
 r92 = _maxpool_backward_loops(ch09.EX2_R, ch09.EX2_DP)
-add("ch09-ex2", [spec("∂E/∂r", "give ∂E/∂r as an array", shape=(4, 4))], (r92,),
+add("ch09-ex2", [spec("∂E/∂x^l", "give ∂E/∂x^l as an array", shape=(4, 4))], (r92,),
     "✓ the upstream gradient goes to each window's maximum, zeros elsewhere",
     [(((r92 != 0).astype(float),), "✗ you put 1 at the winners: that is the local derivative "
-      "∂p/∂r; the gradient ∂E/∂r at the winner is 1 · ∂E/∂p, the upstream value"),
-     ((np.kron(ch09.EX2_DP, np.ones((2, 2))) / 4,), "✗ spreading ∂E/∂p evenly over the window "
+      "∂x^{l+1}/∂x^l; the gradient ∂E/∂x^l at the winner is 1 · ∂E/∂x^{l+1}, the upstream value"),
+     ((np.kron(ch09.EX2_DP, np.ones((2, 2))) / 4,), "✗ spreading ∂E/∂x^{l+1} evenly over the window "
       "is average-pooling's backward pass; max-pooling sends all of it to the maximum"),
-     ((np.kron(ch09.EX2_DP, np.ones((2, 2))),), "✗ up(∂E/∂p) is only half of it: multiply by "
-      "the switches (1 at each window's maximum, 0 elsewhere)")],
+     ((np.kron(ch09.EX2_DP, np.ones((2, 2))),), "✗ up(∂E/∂x^{l+1}) is only half of it: multiply "
+      "by the switches S (1 at each window's maximum, 0 elsewhere)")],
     "in each 2×2 window find the largest entry of EX2_R; it receives that window's value of "
     "EX2_DP, the other three receive 0")
 
@@ -523,42 +526,42 @@ def _valid_xcorr(x_, k):
 
 
 r93 = _valid_xcorr(ch09.EX3_X, ch09.EX3_DELTA)
-add("ch09-ex3", [spec("∂E/∂W", "give ∂E/∂W as an array with the kernel's shape", shape=(3, 3))],
-    (r93,), "✓ ∂E/∂W[p, q] = Σ_ij x[i+p, j+q] · δ[i, j], the valid cross-correlation x ⋆ δ",
+add("ch09-ex3", [spec("∂E/∂k", "give ∂E/∂k as an array with the kernel's shape", shape=(3, 3))],
+    (r93,), "✓ ∂E/∂k[μ, ν] = Σ_{m,n} x[m+μ, n+ν] · δ[m, n], the valid cross-correlation x ⋆ δ",
     [((r93[::-1, ::-1],), "✗ your answer is rotated by 180°: that is the true convolution "
       "x * δ, the form for a MATLAB-style flipped kernel; a framework's (cross-correlating) "
       "layer needs x ⋆ δ, without the flip"),
      ((_valid_xcorr(ch09.EX3_X, ch09.EX3_DELTA[::-1, ::-1]),), "✗ you flipped δ: the weight "
-      "W[p, q] meets x[i+p, j+q] at output (i, j), so multiply x's window by δ as it is")],
-    "slide the 2×2 δ over x; at offset (p, q) sum x[i+p, j+q]·δ[i, j]")
+      "k[μ, ν] meets x[m+μ, n+ν] at output [m, n], so multiply x's window by δ as it is")],
+    "slide the 2×2 δ over x; at offset [μ, ν] sum x[m+μ, n+ν]·δ[m, n]")
 
 SH2 = dict(shape=(2,), integer=True, format="give a shape as a pair (rows, columns)")
 add("ch09-ex4", [spec("W_col shape", "give a pair (rows, columns)", **SH2),
                  spec("X_col shape", "give a pair (rows, columns)", **SH2),
-                 spec("dY shape", "give a pair (rows, columns)", **SH2)],
+                 spec("Δ shape", "give a pair (rows, columns)", **SH2)],
     ((10, 48), (48, 100), (10, 100)),
-    "✓ W_col 10×48 times X_col 48×100 gives 10×100 = 10 maps of 10×10; dW_col = D·X_colᵀ is "
-    "10×48, dX_col = W_colᵀ·D is 48×100",
-    parts=[part("W_col", 0, (10, 48), "✓", [((10, 16), "✗ W_col: a filter of layer 2 spans "
-                                             "all 3 input maps: count its weights again.")],
+    "✓ W_col 10×48 times X_col 48×100 gives 10×100 = 10 maps of 10×10; ∂E/∂W_col = Δ·X_colᵀ "
+    "is 10×48, ∂E/∂X_col = W_colᵀ·Δ is 48×100",
+    parts=[part("W_col", 0, (10, 48), "✓", [((10, 16), "✗ W_col: a kernel stack of layer 3 "
+                                             "spans all 3 input maps: count its weights again.")],
                 "one row per filter, one column per weight of a filter.", **SH2),
            part("X_col", 1, (48, 100), "✓", [
                ((100, 48), "✗ X_col has one *column* per output position and one row per "
                            "weight of a filter."),
-               ((16, 100), "✗ X_col: a filter of layer 2 spans all 3 input maps: count its "
-                           "weights again.")],
+               ((16, 100), "✗ X_col: a kernel stack of layer 3 spans all 3 input maps: count "
+                           "its weights again.")],
                "one row per weight of a filter, one column per output position.", **SH2),
-           part("dY", 2, (10, 100), "✓", [((10, 25), "✗ D is δ² (the conv output's residual), "
-                                           "not ∂E/∂p² (the pooled one).")],
-                "D has the shape of W_col · X_col.", **SH2)])
+           part("Δ", 2, (10, 100), "✓", [((10, 25), "✗ Δ is δ³ (the residual of the convolution's "
+                                          "output), not ∂E/∂x⁴ (the pooled one).")],
+                "Δ has the shape of W_col · X_col.", **SH2)])
 
 add("ch09-ex5", [spec("count", "give a whole number", **COUNT)], (250,),
     "✓ one winner per 2×2 window: 10·5·5 = 250 entries at most (fewer where the winner's "
-    "u² ≤ 0)",
-    [((1000,), "✗ the switches already zero 3 of every 4 entries of ∂E/∂r²"),
+    "u³ ≤ 0)",
+    [((1000,), "✗ the switches already zero 3 of every 4 entries of δ³"),
      ((500,), "✗ the ReLU mask can zero more entries, but it cannot add nonzeros the switches "
       "removed; count the windows")],
-    "count the 2×2 windows of the maps of u²: each passes one entry")
+    "count the 2×2 windows of the maps of u³: each passes one entry")
 
 # ------------------------------------------------------------------------------ chapter 10
 shapes101 = [(28, 28, 6), (14, 14, 6), (10, 10, 16), (5, 5, 16), (1, 1, 120)]

@@ -274,14 +274,14 @@ chapter("08", "Learning combinations of feature maps", """
 chapter("09", "Max-pooling, ReLU and convolution in a chain", """
     return {"h": int(rng.choice([4, 6])), "seed": int(rng.integers(0, 2**31))}
 """, [coding(
-    "q1", "Implement the backward pass of 2×2 max pooling (stride 2) of one map: given "
-    "$\\partial E/\\partial p$, return $\\partial E/\\partial r$ (at a tie, the first maximum in "
-    "reading order gets it).",
-    "def maxpool_backward(dp, r):\n    dr = None\n    # your code here\n    return dr",
-    "def maxpool_backward(dp, r):\n    dr = np.zeros_like(r)\n"
-    "    for a in range(r.shape[0] // 2):\n        for b in range(r.shape[1] // 2):\n"
-    "            i, j = divmod(int(np.argmax(r[2*a:2*a+2, 2*b:2*b+2])), 2)\n"
-    "            dr[2*a + i, 2*b + j] = dp[a, b]\n    return dr",
+    "q1", "Implement the backward pass of 2×2 max pooling (stride 2) of one map "
+    "$x^{l+1} = \\operatorname{maxpool}_2(x^l)$: given $\\partial E/\\partial x^{l+1}$ (`dout`), "
+    "return $\\partial E/\\partial x^l$ (at a tie, the first maximum in reading order gets it).",
+    "def maxpool_backward(dout, x):\n    dx = None\n    # your code here\n    return dx",
+    "def maxpool_backward(dout, x):\n    dx = np.zeros_like(x)\n"
+    "    for m in range(x.shape[0] // 2):\n        for n in range(x.shape[1] // 2):\n"
+    "            mu, nu = divmod(int(np.argmax(x[2*m:2*m+2, 2*n:2*n+2])), 2)\n"
+    "            dx[2*m + mu, 2*n + nu] = dout[m, n]\n    return dx",
     "pool = lambda X: X.reshape(2, 2, 2, 2).max(axis=(1, 3))\n"
     "r0 = np.random.default_rng(0); x = r0.permutation(16).reshape(4, 4) / 4.0; dp = r0.normal(size=(2, 2))\n"
     "assert _rel_error(maxpool_backward(dp, x), _num_grad(lambda X: np.sum(dp * pool(X)), x.copy(), h=1e-4)) < 1e-6",

@@ -28,5 +28,6 @@ def check_ex2(answer):
 
 
 def check_ex3(answer):
-    """Ex. 3: how many products add up to ∂E/∂k_11 for a 28×28 input and a 5×5 kernel ('valid')."""
+    """Ex. 3: how many products add up to ∂E/∂k[0, 0] for a 28×28 input and a 5×5 kernel
+    ('valid')."""
     return _judge("ch06-ex3", answer)

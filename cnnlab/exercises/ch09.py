@@ -11,7 +11,8 @@ from ._vault import judge as _judge
 __all__ = ["EX2_R", "EX2_DP", "EX3_X", "EX3_DELTA", "check_ex1", "check_ex2", "check_ex3",
            "check_ex4", "check_ex5"]
 
-#: Exercise 2: a 4×4 input of a 2×2 max-pool and the gradient arriving at its 2×2 output.
+#: Exercise 2: a 4×4 input x^l of a 2×2 max-pool and the gradient ∂E/∂x^{l+1} arriving at its
+#: 2×2 output.
 EX2_R = np.array([[0.0, 2.0, 1.0, 1.5],
                   [1.0, 0.5, 3.0, 0.0],
                   [4.0, 4.5, 0.0, 0.0],
@@ -29,25 +30,28 @@ EX3_DELTA = np.array([[1.0, -1.0],
 
 
 def check_ex1(shapes):
-    """Shapes of u¹, p¹, u², p² in the seed's network, as a list of 4 tuples (C, H, W)."""
+    """Shapes of u¹, x², u³, x⁴ in the seed's network (conv, pool, conv, pool: layers 1 to 4), as
+    a list of 4 tuples (C, H, W)."""
     return _judge("ch09-ex1", shapes)
 
 
-def check_ex2(dr):
-    """∂E/∂r for :data:`EX2_R` pooled 2×2 with upstream gradient :data:`EX2_DP` (a 4×4 array)."""
-    return _judge("ch09-ex2", dr)
+def check_ex2(dx):
+    """∂E/∂x^l for the max-pool's input x^l = :data:`EX2_R` (pooled 2×2), with the upstream
+    gradient ∂E/∂x^{l+1} = :data:`EX2_DP` (a 4×4 array)."""
+    return _judge("ch09-ex2", dx)
 
 
-def check_ex3(dw):
-    """∂E/∂W (3×3) of a conv layer with input :data:`EX3_X` and residual :data:`EX3_DELTA`."""
-    return _judge("ch09-ex3", dw)
+def check_ex3(dk):
+    """∂E/∂k (3×3) of a conv layer with input :data:`EX3_X` and residual :data:`EX3_DELTA`."""
+    return _judge("ch09-ex3", dk)
 
 
-def check_ex4(w_col_shape, x_col_shape, dy_shape):
-    """Shapes of W_col, X_col and dY (=D) for the seed's second convolution layer."""
-    return _judge("ch09-ex4", w_col_shape, x_col_shape, dy_shape)
+def check_ex4(w_col_shape, x_col_shape, delta_shape):
+    """Shapes of W_col, X_col and Δ (the residual δ³ as maps × positions) for the seed's second
+    convolution (layer 3)."""
+    return _judge("ch09-ex4", w_col_shape, x_col_shape, delta_shape)
 
 
 def check_ex5(n):
-    """At most how many of the 1000 entries of δ² can be nonzero? (an int)"""
+    """At most how many of the 1000 entries of δ³ can be nonzero? (an int)"""
     return _judge("ch09-ex5", n)
