@@ -106,7 +106,7 @@ def test_ex3_right_by_finite_differences(capsys):
 
 @pytest.mark.parametrize("answer,hint", [((5.75 / 4, 1.75), "mean of each block"), ((20.0, 1.75), "weighted by its δ"),
                                          ((5.75, 7.0), "once to each output"), ((1.0, 1.75), "chain rule"),
-                                         ((5.75, 0.0), "∂u[i, j]/∂b = 1"), (("x", 1), "as one number")])
+                                         ((5.75, 0.0), "∂u[m, n]/∂b = 1"), (("x", 1), "as one number")])
 def test_ex3_wrong(answer, hint, capsys):
     assert passes(ch02.check_ex3, *answer) is False
     assert hint in capsys.readouterr().out

@@ -59,9 +59,9 @@ add("ch01-ex1", [spec("y[1, 2]", "give one number, y[1, 2]", shape=())],
     "✓ y[1, 2] = 0·1 + 2·2 + 3·(−1) + 1·3 = 4: the window's top-left corner sits on x[1, 2].",
     [((float((x[1:3, 2:4] * w[::-1, ::-1]).sum()),),
       "✗ that is what the kernel rotated by 180° gives — true convolution (*), as MATLAB's conv2. "
-      "Cross-correlation (⋆) multiplies x[1+a, 2+b] by w[a, b] with no flip."),
+      "Cross-correlation (⋆) multiplies x[1+μ, 2+ν] by w[μ, ν] with no flip."),
      ((float((x[2:4, 1:3] * w).sum()),),
-      "✗ that puts the window at row 2, column 1: y[i, j] has its top-left corner on x[i, j] — "
+      "✗ that puts the window at row 2, column 1: y[m, n] has its top-left corner on x[m, n] — "
       "row first, then column.")],
     "take the 2×2 block of x whose top-left corner is x[1, 2] (rows 1–2, columns 2–3), multiply "
     "it cell by cell with w and add the four products.")
@@ -137,9 +137,9 @@ add("ch02-ex1", [spec("pooled map", "give the pooled map as an array", shape=(2,
       "keeps the largest value."),
      ((b.min(axis=(2, 3)),), "✗ those are the smallest values of each block; max pooling keeps "
       "the largest."),
-     ((right.T,), "✗ rows and columns are exchanged: output (i, j) comes from rows 2i–2i+1 and "
-      "columns 2j–2j+1.")],
-    "output (i, j) is the maximum of x[2i:2i+2, 2j:2j+2]; check each of the four cells.")
+     ((right.T,), "✗ rows and columns are exchanged: output [m, n] comes from rows 2m–2m+1 and "
+      "columns 2n–2n+1.")],
+    "output [m, n] is the maximum of x[2m:2m+2, 2n:2n+2]; check each of the four cells.")
 
 xx, dy = ch02.EX2_X, ch02.EX2_DY
 r2, tie_all, tie_last = np.zeros((4, 4)), np.zeros((4, 4)), np.zeros((4, 4))
@@ -165,7 +165,7 @@ add("ch02-ex2", [spec("∂E/∂x", "give ∂E/∂x as an array", shape=(4, 4))],
       "row-major order — so the gradient still sums to δ."),
      ((tie_last,), "✗ in the tied window you chose the later 5; the convention is the first "
       "maximum in row-major (reading) order.")],
-    "for each output (i, j): find the maximum of x[2i:2i+2, 2j:2j+2], put δ[i, j] there and 0 "
+    "for each output [m, n]: find the maximum of x[2m:2m+2, 2n:2n+2], put δ[m, n] there and 0 "
     "in the other three cells; at a tie, the first maximum in reading order wins.")
 
 x3, d3 = ch02.EX3_X, ch02.EX3_DELTA
@@ -178,11 +178,11 @@ add("ch02-ex3", [spec("∂E/∂β", "give ∂E/∂β as one number", shape=()),
         (rb / 4, "✗ ∂E/∂β: you used the mean of each block; down(x) is the *sum* (β does the "
                  "scaling)."),
         (float(down3.sum()), "✗ ∂E/∂β: each block sum must be weighted by its δ.")],
-        "by the chain rule, ∂E/∂β = Σ_ij δ[i, j]·∂u[i, j]/∂β; what is ∂u[i, j]/∂β?",
+        "by the chain rule, ∂E/∂β = Σ_{m,n} δ[m, n]·∂u[m, n]/∂β; what is ∂u[m, n]/∂β?",
         shape=(), format="give ∂E/∂β as one number"),
         part("∂E/∂b", 1, rbb, "✓", [
             (4 * rbb, "✗ ∂E/∂b: b is added once to each output, not once per input cell.")],
-            "∂u[i, j]/∂b = 1 for every output (i, j); sum the chain rule over the outputs.",
+            "∂u[m, n]/∂b = 1 for every output [m, n]; sum the chain rule over the outputs.",
             shape=(), format="give ∂E/∂b as one number")])
 
 mp_msg = ("✗ (a): there is no weight inside a max-pooling window — the max takes no "
