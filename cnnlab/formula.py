@@ -39,11 +39,26 @@ def _atomic(s):
 
 
 class Expr:
+    """An integer index expression (of output positions ``m, n``, offsets ``μ, ν``, ...) that a
+    formula's subscripts are written with: ``render`` gives its LaTeX, ``eval`` its value."""
+
+    def render(self, env):
+        """LaTeX of the expression; ``env`` maps each variable id to its LaTeX name."""
+        raise NotImplementedError
+
+    def eval(self, env):
+        """Value of the expression; ``env`` maps each variable id to an int or an int array
+        (arrays broadcast: the evaluator computes all positions at once)."""
+        raise NotImplementedError
+
     def vars(self):
+        """The set of variable ids the expression reads."""
         return set()
 
 
 class Var(Expr):
+    """An index variable, e.g. the output row ``m``."""
+
     def __init__(self, vid):
         self.vid = vid
 
@@ -58,6 +73,8 @@ class Var(Expr):
 
 
 class Const(Expr):
+    """An int constant."""
+
     def __init__(self, c):
         self.c = int(c)
 
@@ -69,6 +86,8 @@ class Const(Expr):
 
 
 class Mul(Expr):
+    """``c · e`` for an int ``c`` (a stride times a position)."""
+
     def __init__(self, c, e):
         self.c, self.e = int(c), e
 
@@ -86,6 +105,8 @@ class Mul(Expr):
 
 
 class Add(Expr):
+    """A sum of expressions (zero constants dropped), e.g. ``s·m + μ − p``."""
+
     def __init__(self, *terms):
         self.terms = [t for t in terms if not (isinstance(t, Const) and t.c == 0)]
 
@@ -121,6 +142,8 @@ class _ByConst(Expr):
 
 
 class FloorDiv(_ByConst):
+    """``⌊e / c⌋`` (which input map a position belongs to, a pooled position)."""
+
     def render(self, env):
         return rf"\lfloor {self.e.render(env)}/{self.c} \rfloor"
 
@@ -129,6 +152,8 @@ class FloorDiv(_ByConst):
 
 
 class Mod(_ByConst):
+    """``e mod c``."""
+
     def render(self, env):
         return rf"({self.e.render(env)} \bmod {self.c})"
 

@@ -71,12 +71,15 @@ class _LegacyActivationSpec:
         return self.f(u)
 
     def backward(self, dy, x, y=None):
+        """``dE/dx`` (shape of x) from ``dy = dE/dy`` of the same shape; ``y = f(x)`` may be passed."""
         return self._grad(x, self.f(x) if y is None else y, dy)
 
     def grad(self, u, y, dy):
+        """The old convention: ``grad(u, y, dy) = dE/du`` with ``y = f(u)`` (all of one shape)."""
         return self._grad(u, y, dy)
 
     def latex(self, arg):
+        """LaTeX of the activation applied to the LaTeX string ``arg``."""
         return self._latex(arg)
 
     def __repr__(self):

@@ -75,7 +75,20 @@ def _check_p(p):
 
 
 class Loss:
+    """A loss ``E(p, y)``, a mean over the batch: ``loss(p, y)`` is ``value``; ``gradient`` is
+    ``dE/dp``; the cross-entropies add ``logit_gradient``, the fused ``dE/du`` through the last
+    activation.  Predictions ``p`` are (N, K) (or (N, ...)); targets ``y`` have ``p``'s shape or
+    are integer labels (N,)."""
+
     name = "loss"
+
+    def value(self, p, y):
+        """The loss, a float (mean over the N rows of ``p``)."""
+        raise NotImplementedError
+
+    def gradient(self, p, y):
+        """``dE/dp``, an array of the shape of ``p`` (N, K)."""
+        raise NotImplementedError
 
     def targets(self, p, y):
         """Targets in the shape of the predictions ``p``."""

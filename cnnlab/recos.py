@@ -157,9 +157,11 @@ class TReLU:
     forward = __call__
 
     def derivative(self, u):
+        """``f'(u)``: 0 below ``phi``, ``1/(1 − phi)`` from ``phi`` on (shape of u)."""
         return trelu_grad(u, self.phi)
 
     def backward(self, dy, u):
+        """``dE/du = dy · f'(u)`` for the upstream gradient ``dy`` of u's shape."""
         return self._act.backward(dy, u)
 
     def __repr__(self):

@@ -564,21 +564,80 @@ def test_make_help_lists_every_phony_target():
 
 
 # ------------------------------------------------------------------------------ docstrings
-#: modules whose every public function documents itself (the core and its thin views)
-DOCUMENTED = ["activations", "layers", "pool", "naive", "chain", "bouvrie", "sampling", "models",
-              "matlab", "expand", "shapes", "conv"]
+#: public callables of other owners' modules still without a docstring -> owner asked to add one
+DOC_PENDING = {
+    "cnnlab.exercises._vault": "lab17",
+    "cnnlab.model.Sequential.trainable_weights": "perf18", "cnnlab.optim.Optimizer": "perf18",
+    "cnnlab.training.History.append": "perf18",
+    "cnnlab.widgets._frames.Choice.index": "site16b",
+    "cnnlab.widgets.backprop_recursion.BackpropRecursion": "site16b",
+    "cnnlab.widgets.combination_mixer.CombinationMixer": "site16b",
+    "cnnlab.widgets.conv_window.ConvWindow": "site16b",
+    "cnnlab.widgets.kernel_grad_pairs.KernelGradPairs": "site16b",
+    "cnnlab.widgets.node_connections.NodeConnections": "site16b",
+    "cnnlab.widgets.output_size.OutputSize": "site16b",
+    "cnnlab.widgets.pool_routes.PoolRoutes": "site16b",
+    "cnnlab.widgets.chain_stepper.ChainStepper": "site16a",
+    "cnnlab.widgets.lenet_explorer.LenetExplorer": "site16a",
+    "cnnlab.widgets.network_builder.NetworkBuilder": "site16a",
+    "cnnlab.widgets.recos_sphere.RecosSphereState": "site16a",
+}
 
 
-@pytest.mark.parametrize("name", DOCUMENTED)
-def test_public_functions_have_docstrings(name):
-    import importlib
+def _undocumented(module):
+    """Public functions, classes and their public methods/properties of ``module`` (defined there)
+    without a docstring (``inspect.getdoc``: a method may inherit its base class's)."""
     import inspect
 
-    module = importlib.import_module(f"cnnlab.{name}")
-    missing = [n for n, obj in vars(module).items()
-               if not n.startswith("_") and inspect.isfunction(obj) and obj.__module__ == module.__name__
-               and not inspect.getdoc(obj)]
+    missing = []
+    for n, obj in vars(module).items():
+        if n.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+            continue
+        if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+            continue
+        if not inspect.getdoc(obj):
+            missing.append(f"{module.__name__}.{n}")
+        if inspect.isclass(obj):
+            for mn, member in vars(obj).items():
+                f = member.fget if isinstance(member, property) else member
+                f = f.__func__ if isinstance(f, (staticmethod, classmethod)) else f
+                if mn.startswith("_") or not inspect.isfunction(f):
+                    continue
+                doc = f.__doc__ if isinstance(member, property) else inspect.getdoc(getattr(obj, mn))
+                if not doc:
+                    missing.append(f"{module.__name__}.{n}.{mn}")
+    return missing
+
+
+def _all_modules():
+    import pkgutil
+
+    import cnnlab
+
+    return ["cnnlab"] + sorted(m.name for m in pkgutil.walk_packages(cnnlab.__path__, "cnnlab.")
+                               if not m.name.endswith("__main__"))
+
+
+@pytest.mark.parametrize("name", _all_modules())
+def test_public_callables_have_docstrings(name):
+    """Every public function, class and method of the package says what it does (issue 11)."""
+    import importlib
+
+    missing = [m for m in _undocumented(importlib.import_module(name))
+               if not any(m == p or m.startswith(p + ".") for p in DOC_PENDING)]
     assert missing == []
+
+
+def test_docstring_detector(tmp_path, monkeypatch):
+    (tmp_path / "undoc_sample.py").write_text(
+        'class A:\n    def f(self):\n        pass\n\n\n'
+        'class B(A):\n    "B."\n\n    def g(self):\n        "g."\n\n    def f(self):\n        pass\n\n\n'
+        'def h():\n    pass\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+
+    got = _undocumented(importlib.import_module("undoc_sample"))
+    assert got == ["undoc_sample.A", "undoc_sample.A.f", "undoc_sample.B.f", "undoc_sample.h"]
 
 
 def test_layer_methods_document_their_shapes():
