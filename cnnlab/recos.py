@@ -531,8 +531,8 @@ def cosine_correlate(x, w, stride=1, eps=COSINE_EPS, return_cache=False):
     return out
 
 
-def cosine_correlate_backward(dc, cache):
-    """Gradients of ``E = sum(dc * cosine_correlate(x, w))`` with respect to ``x`` and ``w``.
+def cosine_correlate_backward(dy, cache):
+    """Gradients of ``E = sum(dy * cosine_correlate(x, w))`` with respect to ``x`` and ``w``.
 
     With ``c = a·p / (‖a‖ n)``, ``n = sqrt(‖p‖² + eps²)`` (so ``∂n/∂p = p/n`` and
     ``∂‖a‖/∂a = a/‖a‖``), the quotient rule gives, per patch and filter,
@@ -544,7 +544,7 @@ def cosine_correlate_backward(dc, cache):
     Note ``a · ∂c/∂a = 0``: the correlation does not change when a filter is rescaled.
 
     Inputs:
-    - dc: (N, F, Ho, Wo), the upstream gradient ``dE/dc``
+    - dy: (N, F, Ho, Wo), the upstream gradient ``dE/dc`` (named ``dy`` as every backward pass)
     - cache: from ``cosine_correlate(..., return_cache=True)``
 
     Returns ``(dx, dw)`` of shapes (N, C, H, W) and (F, C, kh, kw).
@@ -557,10 +557,10 @@ def cosine_correlate_backward(dc, cache):
                         f"(keys {keys}); got {type(cache).__name__}")
     cols, A, na, nx, c = (cache[k] for k in keys)
     F = A.shape[0]
-    dc = as_array(dc, "dc", ndim=4)
-    if dc.shape[1] != F or dc.shape[0] * dc.shape[2] * dc.shape[3] != c.shape[1]:
-        raise ValueError(f"dc must have the shape of the forward output (N, {F}, Ho, Wo); got {shape_str(dc.shape)}")
-    G = dc.transpose(1, 0, 2, 3).reshape(F, -1)                             # (F, N·Ho·Wo)
+    dy = as_array(dy, "dy", ndim=4)
+    if dy.shape[1] != F or dy.shape[0] * dy.shape[2] * dy.shape[3] != c.shape[1]:
+        raise ValueError(f"dy must have the shape of the forward output (N, {F}, Ho, Wo); got {shape_str(dy.shape)}")
+    G = dy.transpose(1, 0, 2, 3).reshape(F, -1)                             # (F, N·Ho·Wo)
     H = G / (na * nx)
     Gc = G * c
     dA = (cols @ H.T).T - np.sum(Gc, axis=1, keepdims=True) * A / (na * na)  # Σ over positions

@@ -350,7 +350,7 @@ def test_cosine_correlate_rejects_bad_arguments():
     with pytest.raises(ValueError, match="x must be 4-D"):
         recos.cosine_correlate(x[0], w)
     c, cache = recos.cosine_correlate(x, w, return_cache=True)
-    with pytest.raises(ValueError, match="shape of the forward output"):
+    with pytest.raises(ValueError, match="dy must have the shape of the forward output"):
         recos.cosine_correlate_backward(np.ones((1, 2, 3, 3)), cache)
 
 
