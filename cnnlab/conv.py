@@ -27,6 +27,8 @@ threads); ``fast=False`` runs the formulas as written here.  The explicit loops 
 :mod:`cnnlab.naive`; the tests check all three against each other and against SciPy, finite
 differences and PyTorch.
 """
+import functools
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -144,8 +146,31 @@ def convolve2d(x, k, mode="valid"):
 # output-size formula and the "same" rule); they are re-exported here for old imports.
 
 
+def _typed(v):
+    """A hashable key for an argument that tells 1 from True and (1, 2) from [1, 2]."""
+    if isinstance(v, tuple):
+        return tuple, tuple(_typed(e) for e in v)
+    hash(v)                                     # TypeError for lists etc.: not cached
+    return type(v), v
+
+
+@functools.lru_cache(maxsize=256)
+def _geometry_cached(key, x_shape, w_shape, stride, padding):
+    return _geometry_checked(x_shape, w_shape, stride, padding)
+
+
 def _geometry(x_shape, w_shape, stride, padding):
-    """Validate shapes and return (sh, sw), pads, (Ho, Wo)."""
+    """Validate shapes and return (sh, sw), pads, (Ho, Wo).  The same arguments give the same
+    answer, so answers are kept (a training loop asks the same question for every batch);
+    arguments that cannot be hashed are checked afresh."""
+    try:
+        key = _typed((tuple(x_shape), tuple(w_shape), stride, padding))
+    except TypeError:
+        return _geometry_checked(x_shape, w_shape, stride, padding)
+    return _geometry_cached(key, tuple(x_shape), tuple(w_shape), stride, padding)
+
+
+def _geometry_checked(x_shape, w_shape, stride, padding):
     N, C, H, W = x_shape
     F, Cw, kh, kw = w_shape
     if Cw != C:

@@ -165,7 +165,7 @@ def _pieces(N, entries_per_sample, itemsize, threads):
     k = max(1, min(N, max(threads, by_memory)))
     if by_memory > threads and threads > 1:  # a multiple of the threads, so they finish together
         k = min(N, -(-k // threads) * threads)
-    edges = np.linspace(0, N, k + 1).round().astype(int)
+    edges = [(N * i + k // 2) // k for i in range(k + 1)]             # N·i/k rounded
     return [slice(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
 
 
