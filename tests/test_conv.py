@@ -287,3 +287,17 @@ def test_naive_matches_scipy_reference(rng):
     # the loops are also checked against SciPy directly, not only against the vectorised code
     x, w, b = rng.normal(size=(1, 2, 6, 6)), rng.normal(size=(2, 2, 3, 3)), rng.normal(size=2)
     np.testing.assert_allclose(conv2d_naive(x, w, b, 2, 1), scipy_conv2d(x, w, b, (2, 2), (1, 1, 1, 1)), atol=1e-12)
+
+
+def test_kept_geometry_still_checks_every_argument(rng):
+    # _geometry keeps its answers per typed argument: 1 and True, (1, 2) and [1, 2] stay apart
+    from cnnlab.conv import _geometry
+    x, w = rng.normal(size=(2, 1, 6, 6)), rng.normal(size=(1, 1, 3, 3))
+    assert _geometry(x.shape, w.shape, 1, 0) == ((1, 1), (0, 0, 0, 0), (4, 4))
+    assert _geometry(x.shape, w.shape, 1, 0) == ((1, 1), (0, 0, 0, 0), (4, 4))
+    for bad in (True, (1, True), 1.0):
+        with pytest.raises(TypeError, match="stride"):
+            conv2d(x, w, stride=bad)
+    assert conv2d(x, w, stride=[1, 2], padding=[1, 0]).shape == (2, 1, 6, 2)  # lists: checked afresh
+    with pytest.raises(TypeError, match="padding"):
+        conv2d(x, w, padding=True)
