@@ -93,10 +93,9 @@ grade: $(STAMP)
 slides: $(STAMP) _build/offline/vendor/.complete
 	$(BIN)/python tools/slides.py book _build/slides
 
-## two benchmarks: benchmarks/conv_speed.py and benchmarks/train_lenet.py (ratios vs references)
+## benchmarks/conv_speed.py: convolution layers, then LeNet-5 training (it runs train_lenet.py --threads 2), ratios vs references
 bench: $(STAMP)
 	$(BIN)/python benchmarks/conv_speed.py
-	$(BIN)/python benchmarks/train_lenet.py --threads 2
 
 ## execute one notebook in place: make execute NB=book/01_convolution.ipynb
 execute: $(STAMP)

@@ -23,9 +23,7 @@ MODULES = sorted(p for p in PKG.rglob("*.py") if "exercises" not in p.parts or p
 WIDGETS = sorted((PKG / "widgets").glob("*.py"))
 
 #: copies not yet moved: file (relative to cnnlab/) -> (idea, who moves it)
-PENDING = {
-    "conv.py": ("output size inlined in _geometry", "perf18"),
-}
+PENDING = {}
 #: modules that build *symbolic* (SymPy) formulas: a symbolic max of a window is not a copy
 SYMBOLIC = {"expand.py"}
 
