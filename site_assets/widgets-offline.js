@@ -9,6 +9,16 @@
  *  2. html-manager 1.x typesets widget labels with the MathJax 2 call
  *     `MathJax.Hub.Queue(["Typeset", MathJax.Hub, el])`; MathJax 3 has no `Hub`. A small
  *     adapter forwards such calls to `MathJax.typesetPromise`.
+ *  3. Accessibility of the rendered widgets (WCAG 2.1, checked with axe-core by
+ *     tests/test_browser_widgets.py): each slider handle (`role="slider"`, noUiSlider) is named
+ *     by its description label (`aria-labelledby`) and announces the label it shows
+ *     (`aria-valuetext` = the readout, not the option's index); the label's `title="null"`
+ *     goes.
+ *     A widget box that scrolls (content wider or taller than the box) and holds nothing
+ *     focusable gets `tabindex="0"`, so keyboard users can scroll it.
+ *  4. Controls inside a `cnnlab-kernel-only` box (cnnlab.widgets._frames.kernel_only) need
+ *     Python running: on the website they are disabled (out of the tab order, `disabled` /
+ *     `aria-disabled`) and described by the sentence under them that says why.
  */
 (function () {
   "use strict";
@@ -63,4 +73,84 @@
   installHub();
   document.addEventListener("DOMContentLoaded", installHub);
   window.addEventListener("load", installHub, { capture: true });
+
+  var uid = 0;
+  function idOf(el, prefix) {
+    if (!el.id) { el.id = prefix + "-" + (++uid); }
+    return el.id;
+  }
+  function setAttr(el, name, value) {
+    if (el.getAttribute(name) !== value) { el.setAttribute(name, value); }
+  }
+
+  function nameSliders(root) {
+    var sliders = root.querySelectorAll(".widget-slider");
+    Array.prototype.forEach.call(sliders, function (slider) {
+      var label = slider.querySelector(":scope > .widget-label");
+      var readout = slider.querySelector(":scope > .widget-readout");
+      if (label && label.getAttribute("title") === "null") { label.removeAttribute("title"); }
+      var hasName = label && label.textContent.trim() !== "";
+      Array.prototype.forEach.call(slider.querySelectorAll(".noUi-handle"), function (h) {
+        if (hasName) { setAttr(h, "aria-labelledby", idOf(label, "cnnlab-label")); }
+        var shown = readout ? readout.textContent.trim() : "";
+        if (shown) { setAttr(h, "aria-valuetext", shown); }
+      });
+    });
+  }
+
+  function switchOffKernelOnly(root) {
+    var boxes = root.querySelectorAll(".cnnlab-kernel-only");
+    Array.prototype.forEach.call(boxes, function (box) {
+      var note = box.querySelector(".cnnlab-kernel-note");
+      var noteId = note ? idOf(note, "cnnlab-note") : null;
+      box.classList.add("cnnlab-site-disabled");
+      var controls = box.querySelectorAll("button, input, select, textarea");
+      Array.prototype.forEach.call(controls, function (el) {
+        if (!el.disabled) { el.disabled = true; }
+        if (noteId) { setAttr(el, "aria-describedby", noteId); }
+      });
+      Array.prototype.forEach.call(box.querySelectorAll(".noUi-target"), function (t) {
+        setAttr(t, "disabled", "");
+      });
+      Array.prototype.forEach.call(box.querySelectorAll(".noUi-handle"), function (h) {
+        if (h.hasAttribute("tabindex")) { h.removeAttribute("tabindex"); }
+        setAttr(h, "aria-disabled", "true");
+        if (noteId) { setAttr(h, "aria-describedby", noteId); }
+      });
+      Array.prototype.forEach.call(box.querySelectorAll('[contenteditable="true"]'), function (e) {
+        setAttr(e, "contenteditable", "false");
+      });
+    });
+  }
+
+  var FOCUSABLE = 'a[href], button, input, select, textarea, [tabindex], [contenteditable="true"]';
+  function focusScrollers(root) {
+    Array.prototype.forEach.call(root.querySelectorAll(".widget-subarea .widget-box"), function (b) {
+      if (b.hasAttribute("tabindex")) { return; }
+      var scrolls = b.scrollWidth > b.clientWidth + 1 || b.scrollHeight > b.clientHeight + 1;
+      if (!scrolls) { return; }
+      var style = window.getComputedStyle(b);
+      if (style.overflowX === "visible" && style.overflowY === "visible") { return; }
+      if (!b.querySelector(FOCUSABLE)) { b.setAttribute("tabindex", "0"); }
+    });
+  }
+
+  var pending = false;
+  function repair() {
+    pending = false;
+    nameSliders(document);
+    focusScrollers(document);
+    switchOffKernelOnly(document);
+  }
+  function schedule() {
+    if (!pending) { pending = true; window.requestAnimationFrame(repair); }
+  }
+  function watch() {
+    repair();
+    new MutationObserver(schedule).observe(document.body, {
+      childList: true, subtree: true, characterData: true,
+      attributes: true, attributeFilter: ["aria-valuetext", "tabindex", "disabled"]
+    });
+  }
+  if (document.body) { watch(); } else { document.addEventListener("DOMContentLoaded", watch); }
 })();

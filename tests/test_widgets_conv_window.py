@@ -106,8 +106,10 @@ def test_panel_frame_is_what_the_drawing_function_draws(small_panel):
     state.set_stride(2)
     state.set_flip(True)
     state.move_to(1, 1)
-    expected = _frames.png(cw.draw_conv_window(state))
+    # (the frame leaves the equation line to its caption: show_equation=False)
+    expected = _frames.png(cw.draw_conv_window(state, show_equation=False))
     assert _frames.png_of_frame(box.current()) == expected
+    assert _frames.png_of_frame(box.current()) != _frames.png(cw.draw_conv_window(state))
     # the caption is the sum written out, with the value SciPy gives (true convolution)
     ref = signal.convolve2d(np.pad(X3, ((0, 1), (0, 1))), K2, "valid")[::2, ::2]
     assert f"= {int(ref[1, 1])}   (x * w)" in box.current().value

@@ -114,3 +114,31 @@ def test_state_bytes_counts_the_frames():
     n = _frames.state_bytes(box)
     frames = sum(len(json.dumps(f.get_state())) for f in box.frames.values())
     assert n > frames > 0
+
+
+def test_frames_share_one_layout_and_style():
+    """Every frame (and every stack) of a panel points at one Layout and one style model, so
+    the stored state holds them once; state_bytes counts each shared model once."""
+    a = _frames.Choice("a", [1, 2, 3, 4])
+    b = _frames.Choice("b", [0, 1, 2])
+    box = _frames.frame_panel([[a, b]], _render_counter([]))
+    frames = list(box.frames.values())
+    assert len({id(f.layout) for f in frames}) == 1
+    assert len({id(f.style) for f in frames}) == 1
+    stacks = [box.body] + list(box.body.children)
+    assert len({id(s.layout) for s in stacks}) == 1
+    # state_bytes counts the layout and style models, each shared one once
+    seen, todo = {}, [box]
+    while todo:
+        x = todo.pop()
+        if id(x) in seen:
+            continue
+        seen[id(x)] = x
+        todo.extend(getattr(x, "children", ()))
+        todo.extend(v for v in (getattr(x, "layout", None), getattr(x, "style", None))
+                    if isinstance(v, w.Widget))
+    assert frames[0].layout in seen.values() and frames[0].style in seen.values()
+    assert _frames.state_bytes(box) == sum(len(json.dumps(x.get_state(), default=str))
+                                           for x in seen.values())
+    # frames 1, stacks 1, two controls, the controls' row and the panel: 6 for 12 frames
+    assert sum(isinstance(x, w.Layout) for x in seen.values()) == 6 < len(frames) == 12

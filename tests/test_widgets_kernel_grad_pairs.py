@@ -47,11 +47,13 @@ def test_panel_frames_follow_the_controls():
     from cnnlab.widgets import _frames
     box = kg.panel()
     assert len(box.frames) == 2 * 2 * 2
-    assert box.current().value.split('cnnlab-caption">')[1].startswith("<code>∂E/∂k11")
+    assert box.current().value.split('cnnlab-caption">')[1].startswith("<code>∂E/∂k[0,0]")
+    assert [c.widget.options for c in (box.choices["p"], box.choices["q"])] == \
+        [(("0", 0), ("1", 1))] * 2          # shown 0-based
     box.select(q=2)
     cap = box.current().value.split('cnnlab-caption">')[1]
-    assert "∂E/∂k12" in cap
-    # the caption's total equals SciPy's entry for k12 under conv2
+    assert "∂E/∂k[0,1]" in cap              # 0-based, the book's notation (q = 2)
+    # the caption's total equals SciPy's entry [0, 1] under conv2
     ref = signal.correlate2d(kg.DEFAULT_X, kg.DEFAULT_DELTA, "valid")[::-1, ::-1][0, 1]
     assert cap.endswith(f"= {int(ref)}</code></div></div>")
     box.select(convention="xcorr")
@@ -69,8 +71,9 @@ def test_static_twin_has_every_weight_and_convention():
     assert len(fig.axes) == 8
     labels = [ax.get_xlabel() for ax in fig.axes]
     g = signal.correlate2d(kg.DEFAULT_X, kg.DEFAULT_DELTA, "valid")
-    assert labels[0] == f"∂E/∂k11 = {int(g[1, 1])}"      # matlab row: rot180
-    assert labels[4] == f"∂E/∂k11 = {int(g[0, 0])}"      # xcorr row
+    assert labels[0] == f"∂E/∂k[0,0] = {int(g[1, 1])}"      # matlab row: rot180
+    assert labels[4] == f"∂E/∂k[0,0] = {int(g[0, 0])}"      # xcorr row
+    assert labels[1] == f"∂E/∂k[0,1] = {int(g[1, 0])}"
 
 
 def test_bad_input():

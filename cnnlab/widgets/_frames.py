@@ -209,12 +209,20 @@ def frame_panel(levels, render, header=None, footer=None, math=False):
 
     # Build level by level so each choice is linked to every stack of its own position.
     registry = {}
+    # One Layout and one style shared by every frame (and one Layout by every stack): each
+    # widget otherwise stores its own models, ~1.6 kB of JSON per frame (a fifth of ch01's state).
+    frame_cls = w.HTMLMath if math else w.HTML
+    frame_layout, stack_layout = w.Layout(), w.Layout()
+    from ipywidgets.widgets.widget_string import HTMLMathStyle, HTMLStyle
+
+    frame_style = (HTMLMathStyle if math else HTMLStyle)()
 
     def build_linked(li, chosen, values):
         if li == len(levels):
             key = frame_key([c for c, _ in chosen], [i for _, i in chosen])
             png_bytes, alt, caption = render(**values)
-            fr = (w.HTMLMath if math else w.HTML)(frame_html(png_bytes, alt, caption, key))
+            fr = frame_cls(frame_html(png_bytes, alt, caption, key), layout=frame_layout,
+                           style=frame_style)
             fr.add_class("cnnlab-frame-box")
             frames[key] = fr
             return fr
@@ -236,7 +244,7 @@ def frame_panel(levels, render, header=None, footer=None, math=False):
         c = choices[ci]
         children = [nest_linked(li, choices, ci + 1, chosen + [(c, i)], {**values, c.name: v})
                     for i, v in enumerate(c.values)]
-        st = w.Stack(children, selected_index=c.index)
+        st = w.Stack(children, selected_index=c.index, layout=stack_layout)
         registry.setdefault(id(c), (c, []))[1].append(st)
         return st
 
@@ -312,9 +320,13 @@ def frame_panel(levels, render, header=None, footer=None, math=False):
 
 
 def state_bytes(widget):
-    """Bytes of the JSON widget state of ``widget`` and every widget below it (about what a
-    notebook stores for it; the frames' PNGs are base64 text inside the HTML values)."""
+    """Bytes of the JSON widget state of ``widget`` and every widget below it, their layout and
+    style models included (each shared model once): about what a notebook stores for it; the
+    frames' PNGs are base64 text inside the HTML values.  The ``jslink`` models are not
+    counted (about 500 bytes per stack)."""
     import json
+
+    import ipywidgets as w
 
     seen, todo, total = set(), [widget], 0
     while todo:
@@ -323,5 +335,7 @@ def state_bytes(widget):
             continue
         seen.add(id(x))
         todo.extend(getattr(x, "children", ()))
+        todo.extend(v for v in (getattr(x, "layout", None), getattr(x, "style", None))
+                    if isinstance(v, w.Widget))
         total += len(json.dumps(x.get_state(), default=str))
     return total

@@ -8,10 +8,12 @@ of products, one per output position (u, v):
 where the input cell (r, s) that met ``k_pq`` at output (u, v) depends on the convention:
 
 - ``"matlab"`` (Bouvrie's, ``*`` = MATLAB's flipping ``conv2``): ``r = u + kh - 1 - p``,
-  ``s = v + kw - 1 - q`` (0-based) -- weight k_11 meets the *bottom-right* block of x;
-- ``"xcorr"`` (frameworks' ``⋆``): ``r = u + p``, ``s = v + q`` -- k_11 meets the top-left block.
+  ``s = v + kw - 1 - q`` (0-based) -- weight k[0,0] (p = q = 1) meets the *bottom-right* block of x;
+- ``"xcorr"`` (frameworks' ``⋆``): ``r = u + p``, ``s = v + q`` -- k[0,0] meets the top-left block.
 
-Labels are 1-based as in Bouvrie's notes and MATLAB (``k11`` is the top-left kernel entry).
+The arguments ``p``, ``q`` are 1-based as in Bouvrie's notes and MATLAB (``p = q = 1`` is the
+top-left kernel entry); the pictures and formulas label entries 0-based in the book's notation,
+``k[p-1, q-1]`` and ``δ[u, v]`` (``k[0,0]`` is the top-left entry).
 With the seed's sizes (4×4 input, 2×2 kernel, 3×3 residual) every weight collects 9 pairs.
 
 * :class:`KernelGradPairs` -- the state: input, residual, convention, selected weight (p, q);
@@ -117,9 +119,13 @@ class KernelGradPairs:
         return m
 
     def formula(self):
-        """The sum written out, e.g. ``dE/dk11 = 1·6 + 0·7 + … = 12``."""
+        """The sum written out, e.g. ``∂E/∂k[0,0] = 1·6 + 0·7 + … = 12`` (0-based label)."""
         terms = " + ".join(f"{_paren(t['delta'])}·{_paren(t['x'])}" for t in self.pairs())
-        return f"∂E/∂k{self.p}{self.q} = {terms} = {_fmt(self.gradient())}"
+        return f"∂E/∂{self.weight_label()} = {terms} = {_fmt(self.gradient())}"
+
+    def weight_label(self):
+        """The selected weight in the book's 0-based notation, e.g. ``k[0,1]`` for p=1, q=2."""
+        return f"k[{self.p - 1},{self.q - 1}]"
 
 
 
@@ -162,23 +168,25 @@ def draw_kernel_grad_pairs(state, axes=None, fig=None, fontsize=9, compact=False
         r, s = t["input"][0] - 1, t["input"][1] - 1
         col[r, s] = (1.0, 0.78, 0.55)
         if not compact:
-            labels[r][s] = f"{_fmt(state.x[r, s])}\n·δ{t['residual'][0]}{t['residual'][1]}"
+            labels[r][s] = (f"{_fmt(state.x[r, s])}\n"
+                            f"·δ[{t['residual'][0] - 1},{t['residual'][1] - 1}]")
     name = "conv2 (MATLAB, *)" if state.convention == "matlab" else "cross-corr. (⋆)"
-    _grid(axes[0], state.x, f"input x: cells met by k{state.p}{state.q}\n[{name}]",
+    _grid(axes[0], state.x, f"input x: cells met by {state.weight_label()}\n[{name}]",
           col, fontsize, labels)
     if compact:
-        axes[0].set_xlabel(f"∂E/∂k{state.p}{state.q} = {_fmt(state.gradient())}", fontsize=fontsize)
+        axes[0].set_xlabel(f"∂E/∂{state.weight_label()} = {_fmt(state.gradient())}",
+                           fontsize=fontsize)
         return axes
     Hd, Wd = state.delta.shape
     _grid(axes[1], state.delta, "residual δ (output side)\nevery entry used once",
           np.tile(np.array([0.75, 0.85, 1.0]), (Hd, Wd, 1)), fontsize,
-          [[f"δ{u + 1}{v + 1}={_fmt(state.delta[u, v])}" for v in range(Wd)] for u in range(Hd)])
+          [[f"δ[{u},{v}]={_fmt(state.delta[u, v])}" for v in range(Wd)] for u in range(Hd)])
     kh, kw = state.kernel_shape
     kcol = np.ones((kh, kw, 3))
     kcol[state.p - 1, state.q - 1] = (1.0, 0.78, 0.55)
     g = state.gradient_all()
     _grid(axes[2], g, "kernel gradient ∂E/∂k", kcol, fontsize,
-          [[f"k{p + 1}{q + 1}: {_fmt(g[p, q])}" for q in range(kw)] for p in range(kh)])
+          [[f"k[{p},{q}]: {_fmt(g[p, q])}" for q in range(kw)] for p in range(kh)])
     return axes
 
 
@@ -193,21 +201,24 @@ def frame(state):
     fig.subplots_adjust(left=0.02, right=0.98, top=0.8, bottom=0.02, wspace=0.15)
     draw_kernel_grad_pairs(state, fig=fig)
     conv = "MATLAB conv2 (*)" if state.convention == "matlab" else "cross-correlation (⋆)"
-    alt = (f"Kernel gradient entry (p, q) = ({state.p}, {state.q}) for a layer using {conv}: "
+    alt = (f"Kernel gradient entry {state.weight_label()} for a layer using {conv}: "
            f"the input cells and residuals it pairs, highlighted. {state.formula()}")
     return _frames.png(fig), alt, f"<code>{state.formula()}</code>"
 
 
 def panel(x=DEFAULT_X, delta=DEFAULT_DELTA, convention="matlab"):
     """The widget, every frame drawn ahead (works on the website with no kernel): row p and
-    column q of the kernel entry (1-based) and the convention the layer uses.  Returns the
+    column q of the kernel entry (values 1-based, shown 0-based: ``k[μ, ν]`` with μ = p - 1,
+    ν = q - 1) and the convention the layer uses.  Returns the
     panel ``VBox`` (``.choices``, ``.select(...)``, ``.current()``, ``.frames``)."""
     from . import _frames
 
     base = KernelGradPairs(x, delta, convention)
     kh, kw = base.kernel_shape
-    c_p = _frames.Choice("p", range(1, kh + 1), description="row p")
-    c_q = _frames.Choice("q", range(1, kw + 1), description="column q")
+    c_p = _frames.Choice("p", range(1, kh + 1), [str(i) for i in range(kh)],
+                         description="kernel row μ")
+    c_q = _frames.Choice("q", range(1, kw + 1), [str(i) for i in range(kw)],
+                         description="kernel column ν")
     c_conv = _frames.Choice("convention", ("matlab", "xcorr"),
                             ["MATLAB conv2 (*), Bouvrie", "cross-correlation (⋆), frameworks"],
                             value=convention, description="layer uses", kind="dropdown")
