@@ -36,7 +36,7 @@ import numpy as np
 from . import layers as L
 from ._extras import require
 from .model import Sequential
-from .shapes import conv_output_size
+from .shapes import conv_output_size, kernel_to_keras
 
 __all__ = ["from_keras", "from_torch", "flatten_permutation", "KERAS_LAYERS", "TORCH_LAYERS",
            "KerasFileError"]
@@ -392,7 +392,7 @@ def from_torch(module, input_shape, dtype=np.float64):
                 shape = (shape[0], shape[1] + 2 * pads[0], shape[2] + 2 * pads[1])
             # PyTorch's 'same' (stride 1 only) pads (k - 1)//2 before and the rest after,
             # exactly as Keras's 'same' does at stride 1.
-            kernel = _np(m.weight).transpose(2, 3, 1, 0)          # (F,C,kh,kw) -> (kh,kw,C,F)
+            kernel = kernel_to_keras(_np(m.weight))               # (F,C,kh,kw) -> (kh,kw,C,F)
             ws = [kernel] + ([_np(m.bias)] if m.bias is not None else [])
             layer = L.Conv2D(m.out_channels, (kh, kw), strides=(sh, sw), padding=padding,
                              use_bias=m.bias is not None)

@@ -33,6 +33,7 @@ import scipy.sparse as sp
 from ._validate import as_array, shape_str
 from .convmatrix import conv_matrix
 from .pool import maxpool2d_backward
+from .shapes import kernel_from_keras
 
 __all__ = ["PathForm", "path_form", "activation_pattern", "region_edge", "SUPPORTED"]
 
@@ -81,7 +82,7 @@ def _channels_last_perm(C, H, W):
 def _conv_step(layer, shape):
     H, W, C = shape
     K, *rest = layer.get_weights() if hasattr(layer, "get_weights") else layer.weights
-    w = np.transpose(K, (3, 2, 0, 1))                        # Keras (kh, kw, C, F) -> (F, C, kh, kw)
+    w = kernel_from_keras(K)                                 # Keras (kh, kw, C, F) -> (F, C, kh, kw)
     T = conv_matrix(w, (C, H, W), layer.strides, tuple(layer.pads))
     _, Ho, Wo, F = layer.output_shape
     rows, cols = _channels_last_perm(F, Ho, Wo), _channels_last_perm(C, H, W)

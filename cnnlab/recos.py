@@ -30,7 +30,7 @@ import numpy as np
 from ._extras import require
 from ._validate import as_array, check_ndim, positive_int_pair, shape_str
 from . import activations as _act
-from .shapes import conv_output_size
+from .shapes import conv_output_size, kernel_from_keras, kernel_to_keras
 from .layers import Conv2D, Layer, _act_mixin_forward
 
 __all__ = [
@@ -377,7 +377,7 @@ def anchor_vectors(kernel, layout="keras"):
     """
     w = as_array(kernel, "kernel", ndim=4)
     if layout == "keras":
-        w = np.transpose(w, (3, 2, 0, 1))
+        w = kernel_from_keras(w)
     elif layout != "channels_first":
         raise ValueError(f"layout must be 'keras' or 'channels_first'; got {layout!r}")
     return unit_vectors(w.reshape(w.shape[0], -1), name="kernel")
@@ -606,7 +606,7 @@ class CosineConv2D(Layer):
     def forward(self, x, training=False):
         """x: (N, H, W, C) -> y (N, Ho, Wo, F)."""
         xc = np.transpose(as_array(x, "x", ndim=4), (0, 3, 1, 2))
-        w = np.transpose(self.weights[0], (3, 2, 0, 1))
+        w = kernel_from_keras(self.weights[0])
         c, cache = cosine_correlate(xc, w, self.strides, self.eps, return_cache=True)
         if training:
             self._cos_cache = cache
@@ -616,7 +616,7 @@ class CosineConv2D(Layer):
         """dy: (N, Ho, Wo, F) = dE/dy (or dE/du) -> dE/dx (N, H, W, C); fills ``grads``."""
         du = dy if preactivation else self.act.grad(self._u, self._y, dy)
         dxc, dw = cosine_correlate_backward(np.transpose(du, (0, 3, 1, 2)), self._cos_cache)
-        self.grads[0] = np.transpose(dw, (2, 3, 1, 0)).astype(self.weights[0].dtype, copy=False)
+        self.grads[0] = kernel_to_keras(dw).astype(self.weights[0].dtype, copy=False)
         return np.transpose(dxc, (0, 2, 3, 1))
 
     def macs(self):
@@ -757,7 +757,7 @@ def init_anchors_from_data(model, x, seed=0, max_patches=4000):
                 v = v[np.sort(np.random.default_rng(seed).choice(len(v), size=int(max_patches), replace=False))]
             centres, _ = kmeans_anchors(v, layer.filters, seed=seed, n_init=2)
             C = h.shape[-1]
-            kernel = centres.reshape(layer.filters, C, kh, kw).transpose(2, 3, 1, 0)
+            kernel = kernel_to_keras(centres.reshape(layer.filters, C, kh, kw))
             layer.set_weights([kernel.astype(layer.weights[0].dtype)])
         h = layer.forward(h)
     return model

@@ -69,6 +69,18 @@ def test_size_pattern_detects_what_it_should():
     assert not _SIZE.search("x = a // b")
 
 
+# ------------------------------------------------------------------------------ kernel layouts
+_LAYOUT = re.compile(r"transpose\s*\((?:[^(),]+,\s*)?\(?\s*(2\s*,\s*3\s*,\s*1\s*,\s*0|3\s*,\s*2\s*,\s*0\s*,\s*1)\s*\)")
+
+
+def test_kernel_layouts_convert_in_shapes_only():
+    """(F, C, kh, kw) <-> (kh, kw, C, F) is written once: shapes.kernel_to_keras / kernel_from_keras."""
+    offenders = [_rel(p) for p in MODULES if _rel(p) != "shapes.py" and _LAYOUT.search(_code_only(p))]
+    assert offenders == []
+    assert _LAYOUT.search("w.transpose(2, 3, 1, 0)") and _LAYOUT.search("np.transpose(k, (3, 2, 0, 1))")
+    assert not _LAYOUT.search("x.transpose(0, 2, 3, 1)")
+
+
 # ------------------------------------------------------------------------------ activations
 _ACT_FUNCS = {"relu", "relu_grad", "sigmoid", "sigmoid_grad", "tanh_grad", "lecun_tanh",
               "softmax", "trelu", "trelu_grad", "thresholded_relu"}
