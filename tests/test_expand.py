@@ -130,15 +130,9 @@ def test_parameter_count_and_growth_table():
 
 
 def test_spec_from_q1_model():
-    from cnnlab import Sequential
-    from cnnlab.layers import Conv2D, Dense, MaxPooling2D
+    from seeds import q1_model
 
-    model = Sequential()
-    model.add(Conv2D(32, (3, 3), activation="relu", input_shape=(32, 32, 3)))
-    model.add(MaxPooling2D((2, 2)))
-    model.add(Conv2D(32, (3, 3), activation="relu"))
-    model.add(MaxPooling2D((2, 2)))
-    model.add(Dense(10, activation="softmax"))
+    model = q1_model()
     spec = spec_from_model(model)
     assert spec == [("affine", 27), ("pool", 4), ("affine", 288), ("pool", 4), ("affine", 32),
                     ("softmax", 10)]

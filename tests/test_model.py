@@ -6,28 +6,7 @@ import pytest
 from cnnlab import Sequential
 from cnnlab.layers import Conv2D, Dense, Flatten, MaxPooling2D
 from fd import fd_grad
-
-
-def q1_model():
-    # seed q1, verbatim apart from the import
-    model = Sequential()
-    model.add(Conv2D(32, (3,3), activation='relu', input_shape=(32,32,3)))
-    model.add(MaxPooling2D((2, 2)))
-    model.add(Conv2D(32, (3,3), activation='relu'))
-    model.add(MaxPooling2D((2, 2)))
-    model.add(Dense(10, activation='softmax'))
-    return model
-
-
-def q2_model():
-    # seed q2, verbatim apart from the import
-    model = Sequential()
-    model.add(Conv2D(60, (7, 7), input_shape = (100, 100, 1), padding="same", activation="relu")) # Layer 1
-    model.add(Conv2D(100, (5, 5), padding="same", activation="relu")) # Layer 2
-    model.add(MaxPooling2D(pool_size=(2, 2))) # Layer 3
-    model.add(Dense(250)) # Layer 4
-    model.add(Dense(200)) # Layer 5
-    return model
+from seeds import q1_model, q2_model
 
 
 def test_q1_counts_and_shapes_as_keras():

@@ -6,9 +6,10 @@ torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 from cnnlab import Sequential  # noqa: E402
-from cnnlab.layers import AveragePooling2D, Conv2D, Dense, Flatten, MaxPooling2D  # noqa: E402
+from cnnlab.layers import AveragePooling2D, Conv2D, Dense, Flatten  # noqa: E402
 from cnnlab.losses import CategoricalCrossentropy  # noqa: E402
 from cnnlab.models import lenet5, small_lenet  # noqa: E402
+from seeds import q1_model  # noqa: E402
 
 
 def t(a):
@@ -46,12 +47,7 @@ def test_conv2d_forward_matches_torch(k, s, padding, H):
 
 
 def test_q1_forward_matches_torch():
-    m = Sequential()
-    m.add(Conv2D(32, (3, 3), activation="relu", input_shape=(32, 32, 3)))
-    m.add(MaxPooling2D((2, 2)))
-    m.add(Conv2D(32, (3, 3), activation="relu"))
-    m.add(MaxPooling2D((2, 2)))
-    m.add(Dense(10, activation="softmax"))
+    m = q1_model()
     rng = np.random.default_rng(1)
     m.set_weights([w + 0.1 * rng.standard_normal(w.shape) for w in m.get_weights()])
     K1, b1, K3, b3, W5, b5 = m.get_weights()
