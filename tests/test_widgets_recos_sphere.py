@@ -134,8 +134,10 @@ def test_panel_3d_has_an_elevation_control_and_grid_checked():
         rs.panel(grid={"theta": (0,), "phi": (0.0,)})
 
 
-def test_default_panel_within_budget():
+def test_default_panels_within_budget():
     from cnnlab.widgets import _frames
     box = rs.panel()
     assert len(box.frames) == 12 * 4 * 2
     assert _frames.state_bytes(box) < 2_000_000
+    assert len(rs.PANEL_GRID_3D["theta"]) * 3 * 3 * 2 == 108      # 3-D: drawn only in Jupyter
+    assert rs.PANEL_GRID_3D["theta"][0] == 30 and 20 in rs.PANEL_GRID_3D["elevation"]
