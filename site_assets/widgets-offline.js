@@ -13,12 +13,16 @@
  *     tests/test_browser_widgets.py): each slider handle (`role="slider"`, noUiSlider) is named
  *     by its description label (`aria-labelledby`) and announces the label it shows
  *     (`aria-valuetext` = the readout, not the option's index); the label's `title="null"`
- *     goes.
- *     A widget box that scrolls (content wider or taller than the box) and holds nothing
+ *     goes. A widget box that scrolls (content wider or taller than the box) and holds nothing
  *     focusable gets `tabindex="0"`, so keyboard users can scroll it.
  *  4. Controls inside a `cnnlab-kernel-only` box (cnnlab.widgets._frames.kernel_only) need
  *     Python running: on the website they are disabled (out of the tab order, `disabled` /
  *     `aria-disabled`) and described by the sentence under them that says why.
+ *  5. A stack (ipywidgets.Stack) renders only its selected child: moving a control disposes
+ *     the old child's view, and a Lumino message already queued for it (resize, update)
+ *     then reached a view set to null ("Cannot read properties of null (reading
+ *     'processLuminoMessage')" in the console, when keys are pressed quickly). Such late
+ *     messages to a disposed view are dropped.
  */
 (function () {
   "use strict";
@@ -84,11 +88,13 @@
   }
 
   function nameSliders(root) {
+    // html-manager writes the description tooltip as the string "null" when there is none
+    Array.prototype.forEach.call(root.querySelectorAll('.widget-label[title="null"]'),
+                                 function (l) { l.removeAttribute("title"); });
     var sliders = root.querySelectorAll(".widget-slider");
     Array.prototype.forEach.call(sliders, function (slider) {
       var label = slider.querySelector(":scope > .widget-label");
       var readout = slider.querySelector(":scope > .widget-readout");
-      if (label && label.getAttribute("title") === "null") { label.removeAttribute("title"); }
       var hasName = label && label.textContent.trim() !== "";
       Array.prototype.forEach.call(slider.querySelectorAll(".noUi-handle"), function (h) {
         if (hasName) { setAttr(h, "aria-labelledby", idOf(label, "cnnlab-label")); }
@@ -134,6 +140,22 @@
       if (!b.querySelector(FOCUSABLE)) { b.setAttribute("tabindex", "0"); }
     });
   }
+
+  function guardDisposedViews(base) {
+    [base.JupyterLuminoWidget, base.JupyterLuminoPanelWidget].forEach(function (cls) {
+      if (!cls || !cls.prototype || cls.prototype.cnnlabGuarded) { return; }
+      var original = cls.prototype.processMessage;
+      cls.prototype.processMessage = function (msg) {
+        if (!this._view) { return; }  // the view was disposed before the message arrived
+        return original.call(this, msg);
+      };
+      cls.prototype.cnnlabGuarded = true;
+    });
+  }
+  // after embed-amd.js (loaded next, synchronously) has defined the module: no second fetch
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.require) { window.require(["@jupyter-widgets/base"], guardDisposedViews); }
+  });
 
   var pending = false;
   function repair() {

@@ -4,8 +4,9 @@
   each of its controls is moved the way a reader moves it — a slider from the keyboard (focus,
   then End, Home, ArrowRight), every option of a dropdown, every toggle button (clicked, the
   last one pressed with Enter) — and after each move the frame shown must be the one whose
-  ``data-key`` is built from the labels the controls now show (``name=label|…``). The panels
-  are found on the page, so a chapter that gains one is covered without editing this file.
+  ``data-key`` is built from the labels the controls now show (``name=label|…``); then a burst
+  of keys on each slider, with no console error. The panels are found on the page, so a
+  chapter that gains one is covered without editing this file.
 * Controls that need a running kernel (``.cnnlab-kernel-only``) are disabled on the website
   and described by the sentence under them.
 * Every control of a panel can be reached with the keyboard (in the tab order, not disabled).
@@ -25,11 +26,28 @@ from pathlib import Path
 
 import pytest
 
-from test_browser import IN_CI, PAGES, PAGE_IDS, ROOT, SITE, browser, open_page, unavailable  # noqa: F401
+from test_browser import CHROMIUM_ARGS, PAGES, PAGE_IDS, ROOT, SITE, open_page, unavailable
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("critical", "serious")
 PLACEHOLDERS = ("github.com/cnn-math-lab/cnn-math-lab", "jupyterhub.example.edu")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (test_browser.py's own fixture also clears its screenshots)."""
+    import shutil
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        unavailable("no `chromium` on PATH: install it with `apt-get install chromium`")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - depends on the environment
+        unavailable("Playwright for Python is not installed (pip install playwright)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
 
 
 def _axe_source() -> str:
@@ -244,6 +262,16 @@ def test_every_control_selects_its_frame(browser, path):
             # agreement checks trivially
             changed = [m for m in moves if m[2] != m[3]]
             assert changed, f"panel {i}: no control changed its value ({moves})"
+            # a burst of keys with no pause (a reader holding an arrow key): the panel ends on
+            # the right frame and the console stays clean (stacks dispose views mid-flight)
+            for name, kind in names:
+                if kind == "slider":
+                    handle = page.locator(".cnnlab-panel").nth(i).locator(
+                        f".cnnlab-ctl-{name}:visible .noUi-handle").first
+                    handle.focus()
+                    for key in ("End", "Home", "ArrowRight", "End", "ArrowLeft", "Home") * 2:
+                        page.keyboard.press(key)
+                    _check(page, i, f"a burst of keys on slider {name!r}")
             # every slider with more than one option moved under End/Home
             for name, kind in names:
                 if kind == "slider":
