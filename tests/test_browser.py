@@ -56,8 +56,9 @@ PAGES = site_pages()
 PAGE_IDS = [str(p.relative_to(SITE)) for p in PAGES]
 
 
-@pytest.fixture(scope="module")
-def browser():
+def chromium():
+    """Generator: yields a headless Chromium (Debian's) driven by Playwright, closes it after;
+    skips (fails under CI=true) when either is missing. Shared by the browser test files."""
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     if exe is None:
         unavailable("no `chromium` on PATH: install it with `apt-get install chromium`")
@@ -65,13 +66,18 @@ def browser():
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - depends on the environment
         unavailable("Playwright for Python is not installed (pip install playwright)")
-    if SHOTS.exists():  # screenshots of this run only
-        for old in SHOTS.glob("*.png"):
-            old.unlink()
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if SHOTS.exists():  # screenshots of this run only
+        for old in SHOTS.glob("*.png"):
+            old.unlink()
+    yield from chromium()
 
 
 class Visit:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from test_browser import CHROMIUM_ARGS, PAGES, PAGE_IDS, ROOT, SITE, open_page, unavailable
+from test_browser import PAGES, PAGE_IDS, ROOT, SITE, chromium, open_page, unavailable
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("critical", "serious")
@@ -36,18 +36,7 @@ PLACEHOLDERS = ("github.com/cnn-math-lab/cnn-math-lab", "jupyterhub.example.edu"
 @pytest.fixture(scope="module")
 def browser():
     """Headless Chromium (test_browser.py's own fixture also clears its screenshots)."""
-    import shutil
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if exe is None:
-        unavailable("no `chromium` on PATH: install it with `apt-get install chromium`")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - depends on the environment
-        unavailable("Playwright for Python is not installed (pip install playwright)")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    yield from chromium()
 
 
 def _axe_source() -> str:
