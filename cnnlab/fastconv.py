@@ -218,6 +218,31 @@ def _batch_first(at, out):
 
 
 # ---------------------------------------------------------------------------------------------
+# products with a long second factor
+# ---------------------------------------------------------------------------------------------
+# OpenBLAS multiplies small float32 matrices (M·K·N up to about 10⁶) without first copying them
+# into its packed panels; the layer's products are wide, (F, C·kh·kw) · (C·kh·kw, Ho·Wo·n), so in
+# float32 they are cut into column blocks of that size and done as one stacked matmul (measured
+# on LeNet's C3, one thread: 0.36 ms against 0.47 ms).  In float64 the whole product is faster.
+_CHUNK_MNK = 10**6
+
+
+def _wide_matmul(a, b):
+    """``a @ b`` for a (M, K), b (K, N) with N large."""
+    (M, K), N = a.shape, b.shape[1]
+    c = _CHUNK_MNK // (M * K)
+    if a.dtype != np.float32 or c < 64 or N < 2 * c:
+        return a @ b
+    k = N // c
+    out = np.empty((M, N), dtype=np.result_type(a, b))
+    np.matmul(a, b[:, :k * c].reshape(K, k, c).transpose(1, 0, 2),
+              out=out[:, :k * c].reshape(M, k, c).transpose(1, 0, 2))
+    if k * c < N:
+        np.matmul(a, b[:, k * c:], out=out[:, k * c:])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # the forward's im2col, kept for the backward
 # ---------------------------------------------------------------------------------------------
 # conv2d_backward needs the im2col matrix that conv2d built from the same x.  The forward keeps
@@ -306,7 +331,7 @@ def _forward_piece(x, w2, b, out, kh, kw, stride, pads, out_hw, key):
         if b is not None:
             y += b[:, None]
         return
-    Y = w2 @ cols                                                    # (F, Ho·Wo·n)
+    Y = _wide_matmul(w2, cols)                                       # (F, Ho·Wo·n)
     if b is not None:
         Y += b[:, None]
     _to_batch_first(Y.reshape(F * Ho * Wo, n), out.reshape(n, F * Ho * Wo))
@@ -370,7 +395,7 @@ def _input_gradient_shift(dY, w2, C, kh, kw, Hp, Wp, out_hw):
     for p in range(kh):
         E[p, :, p:p + Ho] = dY3
     wk_t = w2.reshape(F, C, kh, kw).transpose(1, 3, 2, 0).reshape(C * kw, kh * F)  # Wkᵀ
-    dG = (wk_t @ E.reshape(kh * F, Hp * Wo * n)).reshape(C, kw, Hp, Wo, n)
+    dG = _wide_matmul(wk_t, E.reshape(kh * F, Hp * Wo * n)).reshape(C, kw, Hp, Wo, n)
     dxt = np.empty((C, Hp, Wp, n), dtype=dY.dtype)
     dxt[:, :, :Wo] = dG[:, 0]
     dxt[:, :, Wo:] = 0

@@ -280,6 +280,30 @@ def test_both_input_gradient_routes_equal_the_loops(rng, monkeypatch, min_k, pad
             np.testing.assert_allclose(a, r, rtol=1e-10, atol=1e-10)
 
 
+def test_wide_matmul_blocks_equal_one_product(rng):
+    # float32: column blocks of the product, with a remainder block; float64: one product
+    a, b = rng.normal(size=(16, 150)).astype(np.float32), rng.normal(size=(150, 6400 + 37)).astype(np.float32)
+    assert fastconv._CHUNK_MNK // (16 * 150) * 2 < b.shape[1]            # the blocked path runs
+    got = fastconv._wide_matmul(a, b)
+    assert got.dtype == np.float32 and got.shape == (16, 6437)
+    np.testing.assert_allclose(got, a.astype(float) @ b.astype(float), rtol=1e-4, atol=1e-4)
+    np.testing.assert_array_equal(fastconv._wide_matmul(a.astype(float), b.astype(float)),
+                                  a.astype(float) @ b.astype(float))
+
+
+def test_lenet_c3_float32_batch_64_equals_float64(rng):
+    # LeNet's C3 at batch 64 in float32 takes the blocked products (forward and input gradient)
+    x = rng.normal(size=(64, 6, 14, 14))
+    w, b = rng.normal(size=(16, 6, 5, 5)) * 0.1, rng.normal(size=16)
+    dy = rng.normal(size=(64, 16, 10, 10))
+    y32 = conv2d(x.astype(np.float32), w.astype(np.float32), b.astype(np.float32))
+    np.testing.assert_allclose(y32, conv2d(x, w, b, fast=False), rtol=1e-4, atol=1e-4)
+    got = conv2d_backward(dy.astype(np.float32), x.astype(np.float32), w.astype(np.float32))
+    for a, r in zip(got, conv2d_backward(dy, x, w, fast=False)):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, r, rtol=1e-4, atol=2e-3)
+
+
 # --------------------------------------------------------------------------- Sequential skips dx of its first layer
 def test_sequential_backward_without_dx_gives_the_same_weight_gradients(rng, monkeypatch):
     import cnnlab.layers as layers_module
