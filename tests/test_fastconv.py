@@ -289,6 +289,8 @@ def test_wide_matmul_blocks_equal_one_product(rng):
     np.testing.assert_allclose(got, a.astype(float) @ b.astype(float), rtol=1e-4, atol=1e-4)
     np.testing.assert_array_equal(fastconv._wide_matmul(a.astype(float), b.astype(float)),
                                   a.astype(float) @ b.astype(float))
+    thin_a, thin_b = rng.normal(size=(25, 6)), rng.normal(size=(6, 50176 + 5))  # float64, K = 6
+    np.testing.assert_allclose(fastconv._wide_matmul(thin_a, thin_b), thin_a @ thin_b, rtol=1e-12, atol=1e-12)
 
 
 def test_lenet_c3_float32_batch_64_equals_float64(rng):
