@@ -177,6 +177,8 @@ def main(argv=None):
                     help="skip LeNet-5's training comparison (about a minute)")
     ap.add_argument("--train-epochs", type=int, default=None,
                     help="epochs of the training comparison (default: the recipe's 30)")
+    ap.add_argument("--train-threads", type=int, default=TRAIN_THREADS,
+                    help=f"threads of the training comparison (default {TRAIN_THREADS}, the judged case)")
     ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                     help="wall time (default), or this process's CPU time -- steadier on a busy "
                          "shared machine; only with 1 thread (CPU time adds up over threads)")
@@ -290,16 +292,18 @@ def main(argv=None):
     if torch is not None:
         torch.set_num_threads(torch_threads)
     if args.train and torch is not None:
-        print(f"\nLeNet-5's recipe, cnnlab then PyTorch (benchmarks/train_lenet.py --threads "
-              f"{TRAIN_THREADS}):", flush=True)
-        ratios = run_training(TRAIN_THREADS, args.train_epochs)
+        tn = args.train_threads
+        print(f"\nLeNet-5's recipe, cnnlab then PyTorch (benchmarks/train_lenet.py --threads {tn}):",
+              flush=True)
+        ratios = run_training(tn, args.train_epochs)
         if ratios is None:
             print("training: no ratio printed (see above)")
         else:
-            print(f"goal: training wall time cnnlab / PyTorch <= {TRAIN_GOAL} at {TRAIN_THREADS} "
-                  f"threads: {ratios[0]:.2f} (median epoch {ratios[1]:.2f}): "
-                  f"{verdict(ratios[0], TRAIN_GOAL, None)}")
-            rows.append(dict(threads=TRAIN_THREADS, layer="training", dtype="float32",
+            judged = "" if tn == TRAIN_THREADS else f" (the goal is judged at {TRAIN_THREADS} threads)"
+            print(f"goal: training wall time cnnlab / PyTorch <= {TRAIN_GOAL} at {tn} threads: "
+                  f"{ratios[0]:.2f} (median epoch {ratios[1]:.2f}): "
+                  f"{verdict(ratios[0], TRAIN_GOAL, None)}{judged}")
+            rows.append(dict(threads=tn, layer="training", dtype="float32",
                              ratio_best=ratios[0], ratio_median=ratios[1]))
     print(machine_line("at the end"))
     return rows
