@@ -9,7 +9,9 @@
   chapter that gains one is covered without editing this file.
 * Controls that need a running kernel (``.cnnlab-kernel-only``) are disabled on the website
   and described by the sentence under them.
-* Every control of a panel can be reached with the keyboard (in the tab order, not disabled).
+* Every control of a panel can be reached with the keyboard: Tab from its first control walks
+  through all of them (each toggle button, each slider handle, each dropdown); dropdowns also
+  answer ArrowDown.
 * axe-core (vendored by ``tools/vendor_assets.py``) is injected into every page: no critical or
   serious violation of the WCAG 2.1 A/AA rules.
 * No page links to the placeholder addresses of the repository or launch buttons
@@ -196,6 +198,14 @@ def _move_dropdown(page, i, name, moves):
         select.select_option(label=label)
         _check(page, i, f"choosing {label!r} in dropdown {name!r}")
         moves.append((name, "select", None, label))
+    # from the keyboard: focus, ArrowDown picks the next option (the first is selected now)
+    if len(options) > 1:
+        select.focus()
+        page.keyboard.press("ArrowDown")
+        _check(page, i, f"ArrowDown in dropdown {name!r}")
+        now = page.evaluate("([i, n]) => __cnn.labelOf(__cnn.control(i, n))", [i, name])
+        assert now == " ".join(options[1].replace("\u00a0", " ").split()), \
+            f"panel {i}: ArrowDown in dropdown {name!r} gave {now!r}, not the second option"
 
 
 def _move_toggle(page, i, name, moves):
@@ -211,6 +221,32 @@ def _move_toggle(page, i, name, moves):
             button.click()
         _check(page, i, f"pressing {label!r} of toggle buttons {name!r}")
         moves.append((name, "toggle", None, label))
+
+
+def _tab_reaches_every_control(page, i, names):
+    """From the element before the panel's first control, Tab walks through every visible
+    control of the panel (slider handle, dropdown, each toggle button)."""
+    targets = page.evaluate("""i => {
+        let n = 0;
+        for (const c of __cnn.controls(i)) {
+          const k = __cnn.kind(c);
+          const els = k === 'slider' ? c.querySelectorAll('.noUi-handle')
+                    : k === 'dropdown' ? c.querySelectorAll('select') : c.querySelectorAll('button');
+          for (const e of els) e.setAttribute('data-cnnlab-tab', __cnn.nameOf(c) + '#' + (n++));
+        }
+        return n;
+    }""", i)
+    first = page.locator(".cnnlab-panel").nth(i).locator("[data-cnnlab-tab]").first
+    first.focus()
+    seen = {page.evaluate("() => document.activeElement.getAttribute('data-cnnlab-tab')")}
+    for _ in range(4 * targets + 10):  # readouts and frames may sit between controls
+        page.keyboard.press("Tab")
+        seen.add(page.evaluate("() => document.activeElement.getAttribute('data-cnnlab-tab')"))
+        if len(seen - {None}) == targets:
+            break
+    missing = sorted({n for n, _ in names} - {s.split("#")[0] for s in seen if s})
+    assert len(seen - {None}) == targets, (f"panel {i}: Tab reached {len(seen - {None})} of "
+                                           f"{targets} control elements; never: {missing}")
 
 
 @pytest.mark.browser
@@ -237,6 +273,7 @@ def test_every_control_selects_its_frame(browser, path):
                 c = page.evaluate("([i, n]) => { const c = __cnn.control(i, n); "
                                   "return c && __cnn.unreachable(c); }", [i, name])
                 assert c is None, f"panel {i}: control {name!r} cannot be reached by keyboard ({c})"
+            _tab_reaches_every_control(page, i, names)
             moves = []
             for name, kind in names:
                 if kind == "slider":
