@@ -11,7 +11,7 @@ import numpy as np
 __all__ = [
     "as_array", "check_ndim", "int_pair", "positive_int_pair", "nonneg_int_pair",
     "check_shape", "shape_str", "check_int", "check_real", "check_finite", "check_bool",
-    "check_float_dtype", "shape_tuple", "as_batch", "as_kernels",
+    "check_float_dtype", "shape_tuple", "as_batch", "as_kernels", "check_choice",
     "MAX_BYTES", "set_max_bytes", "get_max_bytes", "check_alloc", "ArraySizeError",
 ]
 
@@ -258,3 +258,14 @@ def as_kernels(w, name="w"):
     if w.ndim != 4:
         raise ValueError(f"{name} must be 4-D (F, C, kh, kw); got a {w.ndim}-D array of shape {shape_str(w.shape)}")
     return w
+
+
+def check_choice(value, name, choices, why=""):
+    """``value`` if it is one of the words ``choices``; ``TypeError`` for a value that is not a
+    str, ``ValueError`` for another word (both messages name ``name`` and list the choices;
+    ``why`` is appended to say what the words mean)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {tuple(choices)}{why}; got {type(value).__name__} {value!r}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}{why}; got {value!r}")
+    return value

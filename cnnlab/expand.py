@@ -30,6 +30,7 @@ from numbers import Integral
 import numpy as np
 
 from ._extras import require
+from ._validate import check_choice
 
 sp = require("sympy", "(cnnlab.expand, symbolic formulas)")   # extra cnnlab[book]
 
@@ -161,8 +162,7 @@ def symbolic_cnn(input_size=3, kernel_size=2, pool_size=2, activation="relu", po
             f"got pool_size={pool_size}"
         )
     _check_activation(activation)
-    if pooling not in ("max", "avg"):
-        raise ValueError(f"pooling must be 'max' or 'avg'; got {pooling!r}")
+    check_choice(pooling, "pooling", ("max", "avg"))
     o = _check_first_index(first_index)
     x = sp.Matrix(input_size, input_size, lambda r, s: sp.Symbol(f"x_{{{r + o},{s + o}}}"))
     k = sp.Matrix(kernel_size, kernel_size, lambda a, c: sp.Symbol(f"k_{{{a + o},{c + o}}}"))

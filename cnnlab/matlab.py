@@ -24,7 +24,7 @@ SciPy's ``correlate2d(A, rot180(B), 'same')`` for every kernel size.)
 """
 import numpy as np
 
-from ._validate import as_array, shape_str
+from ._validate import as_array, check_choice, shape_str
 from .conv import _full_correlation
 
 __all__ = ["conv2"]
@@ -43,11 +43,8 @@ def conv2(a, b, shape="full"):
 
     Returns a 2-D array (float64, or float32 if both inputs are float32).
     """
-    if not isinstance(shape, str):
-        raise TypeError(f"shape must be one of {_SHAPES}; got {shape!r} of type {type(shape).__name__}")
-    if shape.lower() not in _SHAPES:
-        raise ValueError(f"shape must be one of {_SHAPES} (MATLAB's conv2 shapes); got {shape!r}")
-    shape = shape.lower()
+    shape = check_choice(shape.lower() if isinstance(shape, str) else shape, "shape", _SHAPES,
+                         " (MATLAB's conv2 shapes, any case)")
     a = as_array(a, "a", ndim=(1, 2))
     b = as_array(b, "b", ndim=(1, 2))
     a = a[None, :] if a.ndim == 1 else a

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_int
+from ._validate import check_choice, check_int
 from .layers import INITIALIZERS, Conv2D, Dense, Flatten, Subsampling
 from .model import Sequential
 
@@ -85,9 +85,7 @@ def lenet5(activation="lecun_tanh", input_shape=(32, 32, 1), num_classes=10, see
     Raises ``TypeError``/``ValueError`` naming the argument (``num_classes``, ``init``, ...).
     """
     num_classes = check_int(num_classes, "num_classes", minimum=1)
-    if not isinstance(init, str) or init not in INITIALIZERS:
-        err = ValueError if isinstance(init, str) else TypeError
-        raise err(f"init must be one of {INITIALIZERS}; got {type(init).__name__} {init!r}")
+    check_choice(init, "init", INITIALIZERS)
     layers = [
         Conv2D(6, (5, 5), activation=activation, input_shape=input_shape,
                kernel_initializer=init, name="C1"),

@@ -28,7 +28,7 @@ from numbers import Real
 import numpy as np
 
 from ._extras import require
-from ._validate import as_array, check_ndim, positive_int_pair, shape_str
+from ._validate import as_array, check_choice, check_ndim, positive_int_pair, shape_str
 from . import activations as _act
 from .shapes import conv_output_size, kernel_from_keras, kernel_to_keras
 from .layers import Conv2D, Layer, _act_mixin_forward
@@ -119,8 +119,7 @@ def recos_response(x, anchors, bias=0.0, activation="relu", phi=0.0):
     b = as_array(bias, "bias", ndim=(0, 1))
     if b.ndim == 1 and b.shape != (a.shape[0],):
         raise ValueError(f"bias must be a scalar or have shape ({a.shape[0]},); got shape {shape_str(b.shape)}")
-    if not isinstance(activation, str) or activation not in ("linear", "relu", "trelu"):
-        raise ValueError(f"activation must be 'relu', 'linear' or 'trelu'; got {activation!r}")
+    check_choice(activation, "activation", ("relu", "linear", "trelu"))
     f = _act.trelu_activation(phi) if activation == "trelu" else _act.get_activation(activation)
     return f(xs @ a.T + b)
 
@@ -376,10 +375,8 @@ def anchor_vectors(kernel, layout="keras"):
     channel, the same order as :func:`extract_patches` uses.
     """
     w = as_array(kernel, "kernel", ndim=4)
-    if layout == "keras":
+    if check_choice(layout, "layout", ("keras", "channels_first")) == "keras":
         w = kernel_from_keras(w)
-    elif layout != "channels_first":
-        raise ValueError(f"layout must be 'keras' or 'channels_first'; got {layout!r}")
     return unit_vectors(w.reshape(w.shape[0], -1), name="kernel")
 
 
@@ -675,8 +672,7 @@ def recos_lenet(activation="relu", dense_activation=None, conv_layers=2, seed=0,
 
     act = _activation(activation)
     dact = act if dense_activation is None else _activation(dense_activation)
-    if conv not in ("affine", "cosine"):
-        raise ValueError(f"conv must be 'affine' or 'cosine'; got {conv!r}")
+    check_choice(conv, "conv", ("affine", "cosine"))
     Conv = Conv2D if conv == "affine" else CosineConv2D
     if conv_layers == 2:
         convs = [Conv(6, 5, activation=act, input_shape=input_shape, name="C1"),

@@ -416,7 +416,7 @@ def test_recos_lenet_cosine_and_data_anchors():
         max_patches=1500)
     for a, b in zip(again.get_weights(), net.get_weights()):
         np.testing.assert_array_equal(a, b)          # seeded
-    with pytest.raises(ValueError, match="conv must be 'affine' or 'cosine'"):
+    with pytest.raises(ValueError, match=r"conv must be one of \('affine', 'cosine'\)"):
         recos.recos_lenet(conv="normalised")
 
 
