@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from cnnlab.widgets import pool_routes as pr
+from fd import fd_grad
 
 pytest.importorskip("ipywidgets")
 
@@ -13,16 +14,6 @@ def _blocks(x, n, s):
     H, W = x.shape
     Ho, Wo = (H - n) // s + 1, (W - n) // s + 1
     return np.array([[x[r * s:r * s + n, c * s:c * s + n] for c in range(Wo)] for r in range(Ho)])
-
-
-def _fd(f, x, h=1e-6):
-    g = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        xp, xm = x.copy(), x.copy()
-        xp[idx] += h
-        xm[idx] -= h
-        g[idx] = (f(xp) - f(xm)) / (2 * h)
-    return g
 
 
 @pytest.mark.parametrize("kind,size,stride", [("max", 2, 2), ("max", 3, 1), ("max", 2, 1), ("avg", 2, 2),
@@ -39,10 +30,12 @@ def test_forward_and_backward(kind, size, stride):
     dy = rng.normal(size=st.out_shape)
     st.set_dy(dy)
 
-    def loss(xx):
+    xx = x.copy()
+
+    def loss():
         return float((pr.PoolRoutes(xx, kind=kind, size=size, stride=stride, beta=0.75, bias=0.5).forward() * dy).sum())
 
-    np.testing.assert_allclose(st.backward(), _fd(loss, x), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(st.backward(), fd_grad(loss, xx), rtol=1e-6, atol=1e-8)
 
 
 def test_subsample_parameter_gradients_by_finite_differences():
@@ -50,13 +43,16 @@ def test_subsample_parameter_gradients_by_finite_differences():
     x, dy = rng.normal(size=(4, 6)), rng.normal(size=(2, 3))
     st = pr.PoolRoutes(x, kind="subsample", beta=0.3, bias=-0.2, dy=dy)
 
-    def loss(beta, bias):
-        return float((pr.PoolRoutes(x, kind="subsample", beta=beta, bias=bias).forward() * dy).sum())
+    params = np.array([0.3, -0.2])  # beta, bias
 
-    h = 1e-6
+    def loss():
+        return float((pr.PoolRoutes(x, kind="subsample", beta=params[0], bias=params[1])
+                      .forward() * dy).sum())
+
     dbeta, db = st.param_grads()
-    assert dbeta == pytest.approx((loss(0.3 + h, -0.2) - loss(0.3 - h, -0.2)) / (2 * h), rel=1e-6)
-    assert db == pytest.approx((loss(0.3, -0.2 + h) - loss(0.3, -0.2 - h)) / (2 * h), rel=1e-6)
+    fd_beta, fd_b = fd_grad(loss, params)
+    assert dbeta == pytest.approx(fd_beta, rel=1e-6)
+    assert db == pytest.approx(fd_b, rel=1e-6)
 
 
 def test_n1_seed_dbeta_example():

@@ -111,6 +111,7 @@ class Choice:
 
     @property
     def index(self):
+        """Position of the selected value in ``values`` (the widget's ``index``)."""
         return self.widget.index
 
     @property

@@ -218,6 +218,7 @@ class BackpropRecursion:
         self.layer, self.unit = int(layer), int(unit)
 
     def set_show_weight_grad(self, show):
+        """Show (True) or hide (False) the gradients ∂E/∂W of the weights into the unit."""
         if not isinstance(show, (bool, np.bool_)):
             raise TypeError(f"show_weight_grad must be True or False; got {show!r}")
         self.show_weight_grad = bool(show)
@@ -230,6 +231,7 @@ class BackpropRecursion:
         return float(self.deltas[l - 1][a - 1])
 
     def u(self, layer=None, unit=None):
+        """Pre-activation u of ``unit`` in ``layer`` (1-based; default: the selected unit)."""
         l = self.layer if layer is None else layer
         a = self.unit if unit is None else unit
         return float(self.us[l - 1][a - 1])
@@ -239,6 +241,7 @@ class BackpropRecursion:
         return float(self.fprime_fn(np.array([self.u(layer, unit)]))[0])
 
     def is_output(self):
+        """True when the selected layer is the output layer L."""
         return self.layer == self.L
 
     def terms(self):

@@ -205,9 +205,11 @@ class CombinationMixer:
         self.c[i - 1] = float(value)
 
     def set_lam(self, lam):
+        """Set the penalty weight λ (a finite number >= 0)."""
         self.lam = _check_lam(lam)
 
     def set_alternative(self, alternative):
+        """Choose the penalty compared with Σ|α| (one of ``ALTERNATIVES``)."""
         if alternative not in ALTERNATIVES:
             raise ValueError(f"alternative must be one of {ALTERNATIVES}; got {alternative!r}")
         self.alternative = alternative
@@ -275,6 +277,7 @@ class CombinationMixer:
         return lp_penalty_c_grad(self._col(), self.lam, self.p)[:, 0]
 
     def penalty_name(self, alternative=None):
+        """The penalty's name as the figures print it (default: the selected alternative)."""
         alt = self.alternative if alternative is None else alternative
         return "H(α)" if alt == "entropy" else f"Σ α_i^{self.p:g}"
 

@@ -97,10 +97,12 @@ class ConvWindow:
 
     @property
     def padding(self):
+        """The padding as given ("valid", "same", "full", an int or a pair)."""
         return self._padding
 
     @property
     def stride(self):
+        """The stride as a pair (sh, sw)."""
         return self._stride
 
     def set_padding(self, padding):
@@ -123,6 +125,7 @@ class ConvWindow:
 
     @property
     def index(self):
+        """The current position in reading order, row·W_out + col."""
         return self.row * self.out_shape[1] + self.col
 
     def move_to(self, row, col):

@@ -67,6 +67,7 @@ class KernelGradPairs:
         self.select(p, q)
 
     def set_convention(self, convention):
+        """Choose the layer's convention: "matlab" (conv2, flipped) or "xcorr" (frameworks)."""
         if convention not in CONVENTIONS:
             raise ValueError(f"convention must be one of {CONVENTIONS}; got {convention!r}")
         self.convention = convention

@@ -67,11 +67,13 @@ class NodeConnections:
 
     # -- controls -------------------------------------------------------------------------------
     def set_numbering(self, numbering):
+        """Choose how nodes are numbered (one of ``NUMBERINGS``)."""
         if numbering not in NUMBERINGS:
             raise ValueError(f"numbering must be one of {NUMBERINGS}; got {numbering!r}")
         self.numbering = numbering
 
     def set_convention(self, convention):
+        """Choose how the kernel entries are labelled (one of ``CONVENTIONS``)."""
         if convention not in CONVENTIONS:
             raise ValueError(f"convention must be one of {CONVENTIONS}; got {convention!r}")
         self.convention = convention

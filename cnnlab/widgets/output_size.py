@@ -75,6 +75,7 @@ class OutputSize:
 
     @property
     def fits(self):
+        """True when the dilated kernel fits in the padded input (k_eff <= i + 2p)."""
         return self.k_eff <= self.padded
 
     @property
@@ -91,6 +92,7 @@ class OutputSize:
 
     @property
     def floors(self):
+        """True when the division leaves a remainder: the output size is floored."""
         return self.r > 0
 
     def window_starts(self):

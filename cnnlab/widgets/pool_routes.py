@@ -125,6 +125,7 @@ class PoolRoutes:
         self.configure(kind, self.size, None)
 
     def set_beta(self, beta):
+        """Set the subsampling weight β (a number)."""
         self.beta = float(beta)
 
     def select(self, row, col):
