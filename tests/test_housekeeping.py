@@ -382,7 +382,11 @@ def _declared_closure(extras):
         name = re.sub(r"[-_.]+", "-", req.name).lower()
         if name in seen:
             continue
-        dist = md.distribution(name)          # a declared requirement must be installed here
+        try:
+            dist = md.distribution(name)
+        except md.PackageNotFoundError:
+            pytest.fail(f"{name}, which cnnlab's pyproject.toml declares (directly or through a "
+                        f"dependency), is not installed in this environment: pip install -r requirements-dev.txt")
         seen.add(name)
         for r in map(Requirement, dist.requires or []):
             if r.marker is None or r.marker.evaluate({"extra": ""}):
