@@ -34,12 +34,13 @@ same batch.
 blocks of a few thousand entries that stay in the L1 cache (a plain transposed copy of
 LeNet's arrays is 2–4 times slower).
 
-*Threads.*  The batch is cut into pieces and each piece goes through the whole pipeline in its
-own thread (NumPy releases the GIL in large copies, adds and matrix products), with the BLAS
-held to one thread meanwhile; ``dw`` and ``db`` are then summed over the pieces.  Copies and adds
-— about half the time — are thus split across the cores as well as the products.  The number of
-threads follows NumPy's BLAS (``threadpoolctl.threadpool_limits`` limits both) unless
-:func:`set_num_threads` fixes it.  Small problems run in one piece.
+*Threads.*  By default the BLAS's own threads run the products (``threadpoolctl.threadpool_limits``
+sets their number) and the copies run in the calling thread.  The batch can also be cut into
+pieces, each going through the whole pipeline in its own thread with the BLAS held to one
+thread meanwhile, ``dw`` and ``db`` summed over the pieces: done when one piece's im2col matrix
+would pass ``_PIECE_MAX_BYTES``, and for every large batch if ``_SPLIT_MIN_ITEMSIZE`` allows it
+(measured slower on LeNet's layers: see there).  :func:`set_num_threads` fixes the number of
+threads for the pieces; by default it follows the BLAS.
 """
 import os
 import threading
@@ -53,12 +54,13 @@ __all__ = ["conv2d_forward", "conv2d_backward", "set_num_threads", "get_num_thre
 # Work (entries of the im2col matrix) below which the batch is not split: thread hand-offs cost
 # tens of microseconds.
 _SPLIT_MIN_ENTRIES = 2**15
-# Both float types are split.  (An earlier measurement left float32 to the BLAS's own threads,
-# 2.2 ms against 2.5 ms split on C3; with the copies and transpositions now cheaper the pieces
-# carry relatively more of the work, and on a machine where the second core is busy the BLAS's
-# two threads wait for each other — medians of 25–30 ms measured — while the pieces degrade to
-# the one-thread time.)  Tests set it higher to switch splitting off by item size.
-_SPLIT_MIN_ITEMSIZE = 4
+# The batch is not cut for the threads by default (an item size above any float's): measured
+# on an idle 2-core machine, LeNet's C3 forward + backward at 2 threads took 1.7 ms (float32)
+# and 3.0 ms (float64) with the BLAS's own two threads in whole products, against 2.2 and 4.3 ms
+# in two pieces in two Python threads — each piece's many NumPy calls hand the GIL back and
+# forth.  C1 (per-sample products) was even.  Cuts for memory (_PIECE_MAX_BYTES) still run in
+# threads.  Tests set it to 0 to split everything.
+_SPLIT_MIN_ITEMSIZE = 16
 # Largest im2col matrix (bytes) one piece makes; bigger batches are cut into more pieces, which
 # bounds the memory and keeps each piece's matrices near the caches.
 _PIECE_MAX_BYTES = 8 * 2**20
@@ -230,11 +232,12 @@ _CHUNK_MNK = 10**6
 _CHUNK_MAX_K64 = 16
 
 
-def _wide_matmul(a, b):
-    """``a @ b`` for a (M, K), b (K, N) with N large."""
+def _wide_matmul(a, b, chunk=True):
+    """``a @ b`` for a (M, K), b (K, N) with N large; in blocks only when ``chunk`` (the BLAS
+    runs this product on one thread: a whole product on several threads is faster)."""
     (M, K), N = a.shape, b.shape[1]
     c = _CHUNK_MNK // (M * K)
-    if (a.dtype != np.float32 and K > _CHUNK_MAX_K64) or c < 64 or N < 2 * c:
+    if not chunk or (a.dtype != np.float32 and K > _CHUNK_MAX_K64) or c < 64 or N < 2 * c:
         return a @ b
     k = N // c
     out = np.empty((M, N), dtype=np.result_type(a, b))
@@ -287,12 +290,15 @@ def _memo_get(key, x):
 # ---------------------------------------------------------------------------------------------
 # im2col, two layouts
 # ---------------------------------------------------------------------------------------------
-def _cols_last(x, kh, kw, stride, pads, out_hw):
-    """im2col, batch last: the C-contiguous (C·kh·kw, Ho·Wo·n) matrix described above."""
+def _cols_last(x, kh, kw, stride, pads, out_hw, xt=None):
+    """im2col, batch last: the C-contiguous (C·kh·kw, Ho·Wo·n) matrix described above (from
+    ``xt = _batch_last(x, pads)`` when given)."""
     (sh, sw), (Ho, Wo) = stride, out_hw
     n, C = x.shape[:2]
+    if xt is None:
+        xt = _batch_last(x, pads)
     # win[c, i, j, n, p, q] = xt[c, i·sh + p, j·sw + q, n]: a view, nothing copied yet
-    win = sliding_window_view(_batch_last(x, pads), (kh, kw), axis=(1, 2))[:, ::sh, ::sw][:, :Ho, :Wo]
+    win = sliding_window_view(xt, (kh, kw), axis=(1, 2))[:, ::sh, ::sw][:, :Ho, :Wo]
     return win.transpose(0, 4, 5, 1, 2, 3).reshape(C * kh * kw, Ho * Wo * n)  # the copy
 
 
@@ -306,24 +312,29 @@ def _cols_first(x, kh, kw, stride, pads, out_hw):
     return win.transpose(0, 1, 4, 5, 2, 3).reshape(n, C * kh * kw, Ho * Wo)  # the copy
 
 
-def _cols(x, kh, kw, stride, pads, out_hw, first, key=None):
+def _cols(x, kh, kw, stride, pads, out_hw, first, key=None, xt=None):
     """The im2col matrix of this piece: from the forward's memo when ``key`` is given and
     matches, else built."""
     cols = None if key is None else _memo_get(key, x)
     if cols is None:
-        cols = (_cols_first if first else _cols_last)(x, kh, kw, stride, pads, out_hw)
+        if first:
+            cols = _cols_first(x, kh, kw, stride, pads, out_hw)
+        else:
+            cols = _cols_last(x, kh, kw, stride, pads, out_hw, xt)
     return cols
 
 
 # ---------------------------------------------------------------------------------------------
 # one piece of the batch
 # ---------------------------------------------------------------------------------------------
-def _forward_piece(x, w2, b, out, kh, kw, stride, pads, out_hw, key):
+def _forward_piece(x, xt, w2, b, out, kh, kw, stride, pads, out_hw, key, chunk):
+    """One piece: batch first, the result straight into ``out``; batch last (``xt`` given),
+    returns Y (F·Ho·Wo, n) for the caller to move into ``out``."""
     n = x.shape[0]
     F = w2.shape[0]
     Ho, Wo = out_hw
-    first = Ho * Wo >= _BATCH_FIRST_MIN_PIXELS
-    cols = _cols(x, kh, kw, stride, pads, out_hw, first)
+    first = xt is None
+    cols = _cols(x, kh, kw, stride, pads, out_hw, first, xt=xt)
     if key is not None:
         _memo_put(key, x, cols)
     if first:
@@ -333,19 +344,19 @@ def _forward_piece(x, w2, b, out, kh, kw, stride, pads, out_hw, key):
         np.matmul(w2, cols, out=y)
         if b is not None:
             y += b[:, None]
-        return
-    Y = _wide_matmul(w2, cols)                                       # (F, Ho·Wo·n)
+        return None
+    Y = _wide_matmul(w2, cols, chunk)                                # (F, Ho·Wo·n)
     if b is not None:
         Y += b[:, None]
-    _to_batch_first(Y.reshape(F * Ho * Wo, n), out.reshape(n, F * Ho * Wo))
+    return Y.reshape(F * Ho * Wo, n)
 
 
-def _add_input_gradient_cols(dxt, dY, w2, kh, kw, stride, out_hw):
+def _add_input_gradient_cols(dxt, dY, w2, kh, kw, stride, out_hw, chunk=True):
     """``dxt += col2im(w2ᵀ · dY)``: every entry of ``dcols = w2ᵀ · dY`` (C·kh·kw, Ho·Wo·n) goes
     back onto the pixel of the padded, batch-last input it was read from: kh·kw strided adds."""
     C, n = dxt.shape[0], dxt.shape[3]
     (sh, sw), (Ho, Wo) = stride, out_hw
-    dcols = _wide_matmul(w2.T, dY).reshape(C, kh, kw, Ho, Wo, n)
+    dcols = _wide_matmul(w2.T, dY, chunk).reshape(C, kh, kw, Ho, Wo, n)
     for p in range(kh):
         for q in range(kw):
             dxt[:, p:p + sh * (Ho - 1) + 1:sh, q:q + sw * (Wo - 1) + 1:sw] += dcols[:, p, q]
@@ -388,7 +399,7 @@ def _zeroed_e(shape, dtype):
     return bufs[key]
 
 
-def _input_gradient_shift(dY, w2, C, kh, kw, Hp, Wp, out_hw):
+def _input_gradient_shift(dY, w2, C, kh, kw, Hp, Wp, out_hw, chunk=True):
     """dxt (C, Hp, Wp, n), the padded batch-last input gradient, for stride 1 (see above)."""
     F = w2.shape[0]
     Ho, Wo = out_hw
@@ -398,7 +409,7 @@ def _input_gradient_shift(dY, w2, C, kh, kw, Hp, Wp, out_hw):
     for p in range(kh):
         E[p, :, p:p + Ho] = dY3
     wk_t = w2.reshape(F, C, kh, kw).transpose(1, 3, 2, 0).reshape(C * kw, kh * F)  # Wkᵀ
-    dG = _wide_matmul(wk_t, E.reshape(kh * F, Hp * Wo * n)).reshape(C, kw, Hp, Wo, n)
+    dG = _wide_matmul(wk_t, E.reshape(kh * F, Hp * Wo * n), chunk).reshape(C, kw, Hp, Wo, n)
     dxt = np.empty((C, Hp, Wp, n), dtype=dY.dtype)
     dxt[:, :, :Wo] = dG[:, 0]
     dxt[:, :, Wo:] = 0
@@ -407,33 +418,32 @@ def _input_gradient_shift(dY, w2, C, kh, kw, Hp, Wp, out_hw):
     return dxt
 
 
-def _backward_piece(dy, x, w2, dx, kh, kw, stride, pads, out_hw, key):
+def _backward_piece(dy, dY, x, w2, want_dx, kh, kw, stride, pads, out_hw, key, chunk):
+    """One piece: ``(dw2, db, dxt)``; ``dY`` (F, Ho·Wo·n) is dy batch last (given when the
+    route or dx needs it); ``dxt`` the padded batch-last input gradient, or None."""
     n, C, H, W = x.shape
     F = w2.shape[0]
     Ho, Wo = out_hw
     pt, pb, pl, pr = pads
     first = Ho * Wo >= _BATCH_FIRST_MIN_PIXELS
     cols = _cols(x, kh, kw, stride, pads, out_hw, first, key)
-    dyc = np.ascontiguousarray(dy)
     if first:
         # dw2 = Σ_n dy[n] · cols[n]ᵀ: one product per sample, then the sum over the batch
-        dy3 = dyc.reshape(n, F, Ho * Wo)
+        dy3 = np.ascontiguousarray(dy).reshape(n, F, Ho * Wo)
         db = dy3.sum(axis=(0, 2))
         dw2 = np.matmul(dy3, cols.transpose(0, 2, 1)).sum(axis=0)
-        dY = _to_batch_last(dyc.reshape(n, F * Ho * Wo)).reshape(F, Ho * Wo * n) if dx is not None else None
     else:
-        dY = _to_batch_last(dyc.reshape(n, F * Ho * Wo)).reshape(F, Ho * Wo * n)  # columns (i, j, n)
         db = dY.sum(axis=1)
         dw2 = (cols @ dY.T).T                                        # (F, C·kh·kw)
-    if dx is not None:
+    dxt = None
+    if want_dx:
         Hp, Wp = H + pt + pb, W + pl + pr
         if _use_shift(C, kw, stride, Hp, Ho):
-            dxt = _input_gradient_shift(dY, w2, C, kh, kw, Hp, Wp, out_hw)
+            dxt = _input_gradient_shift(dY, w2, C, kh, kw, Hp, Wp, out_hw, chunk)
         else:
             dxt = np.zeros((C, Hp, Wp, n), dtype=dY.dtype)           # batch last, padded
-            _add_input_gradient_cols(dxt, dY, w2, kh, kw, stride, out_hw)
-        _batch_first(dxt[:, pt:pt + H, pl:pl + W], dx)
-    return dw2, db
+            _add_input_gradient_cols(dxt, dY, w2, kh, kw, stride, out_hw, chunk)
+    return dw2, db, dxt
 
 
 # ---------------------------------------------------------------------------------------------
@@ -451,6 +461,10 @@ def conv2d_forward(x, w, b, stride, pads, out_hw):
     Inputs (checked by the caller, one float dtype): x (N, C, H, W); w (F, C, kh, kw); b (F,)
     or None; stride (sh, sw); pads (top, bottom, left, right); out_hw (Ho, Wo).
     Returns y (N, F, Ho, Wo).
+
+    The transpositions into and out of the batch-last layout, many small copies, run here in
+    the calling thread; the pieces' threads do only large copies and products, during which
+    NumPy lets the other threads run (small steps in two threads would wait for each other).
     """
     N, C = x.shape[:2]
     F, _, kh, kw = w.shape
@@ -460,29 +474,46 @@ def conv2d_forward(x, w, b, stride, pads, out_hw):
     threads = get_num_threads()
     pieces = _pieces(N, C * kh * kw * Ho * Wo, x.itemsize, threads)
     keys = _keys(pieces, x, w, stride, pads)
-    _run([lambda s=s, k=k: _forward_piece(x[s], w2, b, y[s], kh, kw, stride, pads, out_hw, k)
-          for s, k in zip(pieces, keys)], threads)
+    first = Ho * Wo >= _BATCH_FIRST_MIN_PIXELS
+    chunk = threads <= 1 or len(pieces) > 1                         # the BLAS on one thread
+    xts = [None if first else _batch_last(x[s], pads) for s in pieces]
+    Ys = _run([lambda s=s, k=k, xt=xt: _forward_piece(x[s], xt, w2, b, y[s], kh, kw, stride, pads,
+                                                      out_hw, k, chunk)
+               for s, k, xt in zip(pieces, keys, xts)], threads)
+    for s, Y in zip(pieces, Ys):
+        if Y is not None:
+            _to_batch_first(Y, y[s].reshape(-1, F * Ho * Wo))
     return y
 
 
 def conv2d_backward(dy, x, w, stride, pads, out_hw, need_dx=True):
     """The three gradients of ``Σ dy ∘ conv2d(x, w, b)``: ``(dx, dw, db)``, ``dx`` None when
-    ``need_dx`` is False.  Inputs as :func:`conv2d_forward`, and dy (N, F, Ho, Wo)."""
-    N, C = x.shape[:2]
+    ``need_dx`` is False.  Inputs as :func:`conv2d_forward`, and dy (N, F, Ho, Wo).  (The
+    transpositions run in the calling thread, as in :func:`conv2d_forward`.)"""
+    N, C, H, W = x.shape
     F, _, kh, kw = w.shape
     Ho, Wo = out_hw
+    pt, pb, pl, pr = pads
     w2 = w.reshape(F, C * kh * kw)
     dx = np.empty(x.shape, dtype=x.dtype) if need_dx else None
     threads = get_num_threads()
     pieces = _pieces(N, C * kh * kw * Ho * Wo, x.itemsize, threads)
     keys = _keys(pieces, x, w, stride, pads)
-    parts = _run([lambda s=s, k=k: _backward_piece(dy[s], x[s], w2, None if dx is None else dx[s],
-                                                   kh, kw, stride, pads, out_hw, k)
-                  for s, k in zip(pieces, keys)], threads)
-    dw2, db = parts[0]
-    for dw_k, db_k in parts[1:]:
-        dw2 = dw2 + dw_k
-        db = db + db_k
+    first = Ho * Wo >= _BATCH_FIRST_MIN_PIXELS
+    chunk = threads <= 1 or len(pieces) > 1                         # the BLAS on one thread
+    dYs = [None if first and not need_dx else
+           _to_batch_last(np.ascontiguousarray(dy[s]).reshape(-1, F * Ho * Wo)).reshape(F, -1)
+           for s in pieces]                                          # columns (i, j, n)
+    parts = _run([lambda s=s, k=k, dY=dY: _backward_piece(dy[s], dY, x[s], w2, need_dx, kh, kw,
+                                                          stride, pads, out_hw, k, chunk)
+                  for s, k, dY in zip(pieces, keys, dYs)], threads)
+    dw2, db = parts[0][:2]
+    for s, (dw_k, db_k, dxt) in zip(pieces, parts):
+        if dxt is not None:
+            _batch_first(dxt[:, pt:pt + H, pl:pl + W], dx[s])
+        if s is not pieces[0]:
+            dw2 = dw2 + dw_k
+            db = db + db_k
     return dx, dw2.reshape(w.shape), db
 
 

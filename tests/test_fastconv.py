@@ -293,8 +293,18 @@ def test_wide_matmul_blocks_equal_one_product(rng):
     np.testing.assert_allclose(fastconv._wide_matmul(thin_a, thin_b), thin_a @ thin_b, rtol=1e-12, atol=1e-12)
 
 
-def test_lenet_c3_float32_batch_64_equals_float64(rng):
-    # LeNet's C3 at batch 64 in float32 takes the blocked products (forward and input gradient)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_lenet_c3_float32_batch_64_equals_float64(rng, threads):
+    # LeNet's C3 at batch 64 in float32: at one thread the blocked products (forward and input
+    # gradient), at two the whole ones
+    old = fastconv.set_num_threads(threads)
+    try:
+        _c3_float32_equals_float64(rng)
+    finally:
+        fastconv.set_num_threads(old)
+
+
+def _c3_float32_equals_float64(rng):
     x = rng.normal(size=(64, 6, 14, 14))
     w, b = rng.normal(size=(16, 6, 5, 5)) * 0.1, rng.normal(size=16)
     dy = rng.normal(size=(64, 16, 10, 10))
