@@ -264,9 +264,10 @@ _memo = {}                       # key -> (copy of x's piece, cols); insertion o
 def _memo_put(key, x, cols):
     if cols.nbytes > _MEMO_MAX_BYTES:
         return
+    entry = (x.copy(), cols)
     with _lock:
         _memo.pop(key, None)
-        _memo[key] = (x.copy(), cols)
+        _memo[key] = entry
         total = sum(c.nbytes for _, c in _memo.values())
         while len(_memo) > _MEMO_SIZE or total > _MEMO_MAX_BYTES:
             old = _memo.pop(next(iter(_memo)))
