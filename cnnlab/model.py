@@ -219,6 +219,7 @@ class Sequential:
 
     @property
     def trainable_weights(self):
+        """Every layer's parameter arrays, in layer order (the arrays themselves, not copies)."""
         return [w for layer in self.layers for w in layer.weights]
 
     @property

@@ -28,6 +28,7 @@ def _array_list(value, name):
 
 
 class Optimizer:
+    """Base of the optimisers: holds ``learning_rate`` (> 0) and per-parameter ``state``; subclasses define the update."""
     def __init__(self, learning_rate):
         self.learning_rate = check_real(learning_rate, "learning_rate", 0.0, strict_min=True)
         self.state = {}
@@ -71,6 +72,7 @@ class Optimizer:
                 w *= m
 
     def reset(self):
+        """Forget the per-parameter state (momentum, moment estimates), e.g. before training again."""
         self.state = {}
 
 

@@ -97,6 +97,7 @@ class History:
         self.history, self.epoch, self.seconds = {}, [], []
 
     def append(self, logs, seconds):
+        """Record one epoch: its metrics ``logs`` (name -> value) and its wall time in ``seconds``."""
         self.epoch.append(len(self.epoch))
         self.seconds.append(seconds)
         for k, v in logs.items():

@@ -458,7 +458,7 @@ def test_core_install_names_the_extra(installed):
 # ------------------------------------------------------------------------------ tests that test
 TESTS = sorted((ROOT / "tests").glob("*.py"))
 #: test files that still hold a finite-difference loop of their own -> who moves it to tests/fd.py
-FD_PENDING = {"test_widgets_pool_routes.py": "site16b", "test_exercises_ch02.py": "lab17"}
+FD_PENDING = {}
 _FD = re.compile(r"\)\s*/\s*\(?\s*2\s*\*\s*(h|eps|delta|step)\b|/\s*2\s*/\s*(h|eps)\b")
 
 
@@ -528,8 +528,7 @@ def test_one_finite_difference_helper():
 
 
 #: notebook cells that compare with PyTorch without saying whether it ran -> owner asked to add it
-TORCH_CELL_PENDING = {("01_convolution.ipynb", "d554728a"): "site16b",
-                      ("11_recos.ipynb", "ch11-cell-28"): "site16a"}
+TORCH_CELL_PENDING = {}
 
 
 def _silent_torch_cells(path):
@@ -579,23 +578,7 @@ def test_make_help_lists_every_phony_target():
 
 # ------------------------------------------------------------------------------ docstrings
 #: public callables of other owners' modules still without a docstring -> owner asked to add one
-DOC_PENDING = {
-    "cnnlab.exercises._vault": "lab17",
-    "cnnlab.model.Sequential.trainable_weights": "perf18", "cnnlab.optim.Optimizer": "perf18",
-    "cnnlab.training.History.append": "perf18",
-    "cnnlab.widgets._frames.Choice.index": "site16b",
-    "cnnlab.widgets.backprop_recursion.BackpropRecursion": "site16b",
-    "cnnlab.widgets.combination_mixer.CombinationMixer": "site16b",
-    "cnnlab.widgets.conv_window.ConvWindow": "site16b",
-    "cnnlab.widgets.kernel_grad_pairs.KernelGradPairs": "site16b",
-    "cnnlab.widgets.node_connections.NodeConnections": "site16b",
-    "cnnlab.widgets.output_size.OutputSize": "site16b",
-    "cnnlab.widgets.pool_routes.PoolRoutes": "site16b",
-    "cnnlab.widgets.chain_stepper.ChainStepper": "site16a",
-    "cnnlab.widgets.lenet_explorer.LenetExplorer": "site16a",
-    "cnnlab.widgets.network_builder.NetworkBuilder": "site16a",
-    "cnnlab.widgets.recos_sphere.RecosSphereState": "site16a",
-}
+DOC_PENDING = {}
 
 
 def _undocumented(module):

@@ -92,6 +92,7 @@ def canonical(value, spec: dict) -> str:
 
 
 def digest(exercise: str, where: str, canon: str) -> str:
+    """A salted SHA-256 fingerprint (32 hex digits) of the canonical answer ``canon`` of one exercise part."""
     return hashlib.sha256(f"{SALT}|{exercise}|{where}|{canon}".encode()).hexdigest()[:32]
 
 
@@ -104,12 +105,14 @@ def _stream(exercise: str, where: str, canon: str, n: int) -> bytes:
 
 
 def seal(message: str, exercise: str, where: str, canon: str) -> str:
+    """``message`` XOR-ed with a key stream derived from the right answer, base64: readable only by whoever has that answer."""
     data = message.encode()
     key = _stream(exercise, where, canon, len(data))
     return base64.b64encode(bytes(a ^ b for a, b in zip(data, key))).decode()
 
 
 def unseal(sealed: str, exercise: str, where: str, canon: str) -> str:
+    """The inverse of :func:`seal`: the message, given the same exercise, place and answer."""
     data = base64.b64decode(sealed)
     key = _stream(exercise, where, canon, len(data))
     return bytes(a ^ b for a, b in zip(data, key)).decode()
@@ -118,6 +121,7 @@ def unseal(sealed: str, exercise: str, where: str, canon: str) -> str:
 # ---------------------------------------------------------------- judging
 
 def keys() -> dict:
+    """The table of digests and sealed messages written by ``tools/answer_key.py`` (no answers in clear)."""
     from ._keys import KEYS
     return KEYS
 

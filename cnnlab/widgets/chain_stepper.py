@@ -91,6 +91,7 @@ class ChainStepper:
         return self
 
     def weight_name(self):
+        """The chosen weight as the code names it, e.g. ``W1[filter, channel, p, q]``."""
         return f"W{self.layer}[{self.filt},{self.chan},{self.p},{self.q}]"
 
     def gradient(self):

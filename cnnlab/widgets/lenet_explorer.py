@@ -129,6 +129,7 @@ class LenetExplorer:
         self.pred = self.probs.argmax(axis=1)
 
     def set(self, index=None, layer=None):
+        """Choose the test image ``index`` and/or the ``layer`` (one of ``LAYERS``) whose maps are shown."""
         if layer is not None:
             if layer not in self.LAYERS:
                 raise ValueError(f"layer must be one of {self.LAYERS}; got {layer!r}")
@@ -149,6 +150,7 @@ class LenetExplorer:
         return feature_maps(self.model, self.x[self.index])[self.layer]
 
     def caption(self):
+        """One line under the figure: the image's number, true label, prediction and its probability."""
         i = self.index
         return (f"test image {i}: true {int(self.y[i])}, predicted {int(self.pred[i])} "
                 f"(p = {self.probs[i, self.pred[i]]:.2f})")

@@ -189,10 +189,12 @@ class NetworkBuilder:
 
     @property
     def total_params(self):
+        """The number of parameters of the network built so far (sum over its rows)."""
         return sum(r["params"] for r in self.rows)
 
     @property
     def total_macs(self):
+        """The multiply-adds of one forward pass of one image through the network built so far."""
         return sum(r["macs"] for r in self.rows)
 
     def table_html(self):

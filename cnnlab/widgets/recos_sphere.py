@@ -72,22 +72,27 @@ class RecosSphereState:
 
     # controls --------------------------------------------------------------------------------
     def set_theta(self, degrees):
+        """Set the angle θ (degrees) of the input on the circle."""
         self.theta = float(degrees)
 
     def set_elevation(self, degrees):
+        """Set the elevation (degrees, in [-90, 90]) of the input above the plane."""
         d = float(degrees)
         if not -90.0 <= d <= 90.0:
             raise ValueError(f"elevation must lie in [-90, 90] degrees; got {degrees!r}")
         self.elevation = d
 
     def set_phi(self, phi):
+        """Set TReLU's threshold φ in [0, 1) (validated by the activation registry)."""
         trelu(0.0, phi)  # validates: phi in [0, 1)
         self.phi = float(phi)
 
     def set_negate(self, flag):
+        """Show the input ``x`` (False) or its negative ``-x`` (True)."""
         self.negate = bool(flag)
 
     def set_next_weights(self, w):
+        """Set the next layer's weights, one per anchor (shape ``(len(anchors),)``)."""
         w = np.asarray(w, dtype=float)
         if w.shape != (len(self.anchors),):
             raise ValueError(f"next_weights must have shape ({len(self.anchors)},), one weight per anchor; "
