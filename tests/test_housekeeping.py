@@ -241,15 +241,7 @@ def test_every_third_party_import_is_declared():
 
 #: modules that still import an optional dependency with a bare ``import`` (the ImportError then
 #: names the module, not the extra): file -> owner asked to switch to cnnlab._extras.require
-OPTIONAL_PENDING = {
-    "widgets/_frames.py": "site16b", "widgets/backprop_recursion.py": "site16b",
-    "widgets/combination_mixer.py": "site16b", "widgets/conv_window.py": "site16b",
-    "widgets/formula_explorer.py": "site16b", "widgets/kernel_grad_pairs.py": "site16b",
-    "widgets/node_connections.py": "site16b", "widgets/output_size.py": "site16b",
-    "widgets/pool_routes.py": "site16b",
-    "widgets/chain_stepper.py": "site16a", "widgets/lenet_explorer.py": "site16a",
-    "widgets/network_builder.py": "site16a", "widgets/recos_sphere.py": "site16a",
-}
+OPTIONAL_PENDING = {}
 
 
 def _bare_optional_imports(path):

@@ -27,6 +27,8 @@ import html as _html
 import io
 import itertools
 
+from .._extras import require
+
 __all__ = ["Choice", "frame_panel", "png", "frame_html", "frame_key", "png_of_frame",
            "state_bytes", "kernel_only"]
 
@@ -40,7 +42,7 @@ def png(fig, dpi=72, colors=16):
     The palette keeps a frame about a quarter of the size of a full-colour PNG (the frames of a
     chapter share a budget of about 2 MB of widget state); the figures are flat colours and text.
     Deterministic: the same figure gives the same bytes."""
-    from PIL import Image
+    Image = require("PIL.Image", "(widgets)")
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
@@ -68,7 +70,7 @@ class Choice:
     """
 
     def __init__(self, name, values, labels=None, value=None, description=None, kind="slider"):
-        import ipywidgets as w
+        w = require("ipywidgets", "(widgets)")
 
         self.name = str(name)
         if not self.name.replace("_", "").isalnum():
@@ -151,7 +153,7 @@ def png_of_frame(frame):
 def _link(choice, stacks):
     """Link ``choice`` to the ``selected_index`` of every stack: jslink for the browser, an
     observer for the kernel's copy."""
-    import ipywidgets as w
+    w = require("ipywidgets", "(widgets)")
 
     for st in stacks:
         w.jslink((choice.widget, "index"), (st, "selected_index"))
@@ -167,7 +169,7 @@ def kernel_only(widgets, reason):
     """Controls that need Python running (free text, buttons that rebuild a model): they work
     in Jupyter; on the website the site's script switches them off and ``reason`` (one
     sentence, shown under them) says why.  Returns a ``VBox``."""
-    import ipywidgets as w
+    w = require("ipywidgets", "(widgets)")
 
     note = w.HTML(f'<p class="cnnlab-kernel-note">{_html.escape(reason)}</p>')
     box = w.VBox(list(widgets) + [note])
@@ -200,7 +202,7 @@ def frame_panel(levels, render, header=None, footer=None, math=False):
     ``.current_values()`` (dict of the values now selected, all levels) and
     ``.select(**values)`` (move the controls, top level first).
     """
-    import ipywidgets as w
+    w = require("ipywidgets", "(widgets)")
 
     levels = [_Level(s) for s in levels]
     frames = {}
@@ -214,7 +216,8 @@ def frame_panel(levels, render, header=None, footer=None, math=False):
     # widget otherwise stores its own models, ~1.6 kB of JSON per frame (a fifth of ch01's state).
     frame_cls = w.HTMLMath if math else w.HTML
     frame_layout, stack_layout = w.Layout(), w.Layout()
-    from ipywidgets.widgets.widget_string import HTMLMathStyle, HTMLStyle
+    HTMLMathStyle = require("ipywidgets.widgets.widget_string", "(widgets)").HTMLMathStyle
+    HTMLStyle = require("ipywidgets.widgets.widget_string", "(widgets)").HTMLStyle
 
     frame_style = (HTMLMathStyle if math else HTMLStyle)()
 
@@ -327,7 +330,7 @@ def state_bytes(widget):
     counted (about 500 bytes per stack)."""
     import json
 
-    import ipywidgets as w
+    w = require("ipywidgets", "(widgets)")
 
     seen, todo, total = set(), [widget], 0
     while todo:

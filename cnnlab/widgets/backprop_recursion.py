@@ -30,6 +30,7 @@ from .. import activations as _act
 from .._validate import as_array, check_shape, shape_str
 from ._common import fmt
 from ._common import png as _png
+from .._extras import require
 
 __all__ = ["BackpropRecursion", "panel", "static_backprop_recursion", "draw_backprop_recursion",
            "DEFAULT_SIZES", "ACTIVATIONS", "DERIVATIVE_TEXT"]
@@ -329,8 +330,8 @@ def draw_backprop_recursion(state, axes=None, fig=None, fontsize=8):
     """Draw the network (residual next to every unit; the selected unit, the residuals and
     weights of layer l+1 that feed it, and optionally the weights into it, highlighted) on
     ``axes[0]`` and the arithmetic on ``axes[1]``.  Returns the two axes."""
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Circle
+    Figure = require("matplotlib.figure", "(widgets)").Figure
+    Circle = require("matplotlib.patches", "(widgets)").Circle
     if axes is None:
         if fig is None:
             fig = Figure(figsize=(7.6, 4.6))
@@ -412,7 +413,7 @@ def draw_backprop_recursion(state, axes=None, fig=None, fontsize=8):
 def frame(state):
     """One frame of the panel for ``state`` (a :class:`BackpropRecursion`): (PNG bytes, alt
     text, caption HTML), drawn by :func:`draw_backprop_recursion`."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
 
     from . import _frames
 
@@ -459,7 +460,7 @@ def static_backprop_recursion(selections=((2, 1), (1, 2)), sizes=DEFAULT_SIZES, 
     """The static twin: one picture per (layer, unit) in ``selections``, by default the two
     steps of the recursion that end at the widget's default unit (δ²₁ from δ³, then δ¹₂ from
     δ²), each with its arithmetic.  Returns a Figure."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
     if not isinstance(selections, (tuple, list)) or not selections:
         raise TypeError(f"selections must be a non-empty tuple of (layer, unit) pairs; "
                         f"got {selections!r}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..chain import Q3Chain, q3_input, weight_grad_terms
+from .._extras import require
 
 __all__ = ["ChainStepper", "Step", "panel", "frame", "draw_frame", "static_chain_stepper", "mosaic",
            "PANEL_GRID"]
@@ -170,7 +171,7 @@ FIGSIZE = (4.2, 4.0)
 def frame(stepper):
     """One frame of the panel for ``stepper``: (PNG bytes, alt text, caption HTML), drawn by
     :func:`draw_frame` on a :data:`FIGSIZE` figure."""
-    from matplotlib.figure import Figure  # not pyplot: nothing is displayed twice
+    Figure = require("matplotlib.figure", "(widgets)").Figure  # not pyplot: nothing is displayed twice
 
     from . import _frames
 
@@ -248,7 +249,7 @@ def static_chain_stepper(stepper=None, layer2=(0, 0, 0, 0), layer1=(0, 0, 1, 1))
 
     Returns a Matplotlib figure (pyplot-managed, so a notebook shows it once).
     """
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "(widgets)")
 
     st = stepper if stepper is not None else ChainStepper()
     fig, axes = plt.subplots(2, 5, figsize=(13, 6.8))

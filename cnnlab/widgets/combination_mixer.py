@@ -32,6 +32,7 @@ from ..shapes import conv_output_size
 from .._validate import as_array, check_shape, shape_str
 from ._common import fmt_fixed
 from ._common import png as _png
+from .._extras import require
 
 __all__ = ["CombinationMixer", "panel", "static_combination_mixer", "draw_combination_mixer",
            "default_inputs", "lp_penalty", "lp_penalty_c_grad", "ALTERNATIVES", "DEFAULT_C",
@@ -380,7 +381,7 @@ def draw_combination_mixer(state, fig=None, fontsize=9):
     """Top row: the input side, each ``x_i * k_i`` with its weight; then the mixed pre-activation
     u_j, the output map x_j = tanh(u_j) and the target t.  Bottom row: alpha as bars; the
     notes' penalty next to the other one; the three gradients with respect to c.  Returns fig."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
     if fig is None:
         fig = Figure(figsize=(11.0, 5.6))
     fig.clear()
@@ -409,7 +410,7 @@ def draw_combination_mixer(state, fig=None, fontsize=9):
 def frame(state):
     """One frame of the panel for ``state`` (a :class:`CombinationMixer`): (PNG bytes, alt
     text, caption HTML with the numbers), drawn by :func:`draw_combination_mixer`."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
 
     from . import _frames
 
@@ -463,7 +464,7 @@ def static_combination_mixer(settings=STATIC_SETTINGS, lam=0.1, alternative="ent
     settings: sequence of (label, c) with c of length 3 (default: the widget's default, then
     two settings closer to the target's mix, which is mostly input map 1).  Returns a Figure.
     """
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
     settings = list(settings)
     if not settings:
         raise ValueError("settings must hold at least one (label, c) pair")

@@ -32,6 +32,7 @@ from ..conv import conv2d
 from ..shapes import padded_output_size, resolve_padding
 from ._common import png as _png
 from ._common import fmt as _fmt
+from .._extras import require
 
 __all__ = ["ConvWindow", "panel", "frame", "static_conv_window", "static_modes", "draw_conv_window", "DEFAULT_X", "DEFAULT_K"]
 
@@ -220,7 +221,7 @@ def _grid(ax, a, title, cell_colors=None, fontsize=9):
 
 
 def _rect(ax, r0, c0, h, w, color="tab:red", lw=2.5):
-    from matplotlib.patches import Rectangle
+    Rectangle = require("matplotlib.patches", "(widgets)").Rectangle
     ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), w, h, fill=False, edgecolor=color, linewidth=lw))
 
 
@@ -230,7 +231,7 @@ def draw_conv_window(state, fig=None, show_equation=True):
 
     Returns the figure (a new ``matplotlib.figure.Figure`` when ``fig`` is None; no pyplot, so
     nothing is shown twice in a notebook)."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
     if fig is None:
         fig = Figure(figsize=(9.0, 3.6))
     fig.clear()
@@ -333,7 +334,7 @@ def static_conv_window(x=DEFAULT_X, k=DEFAULT_K, padding="valid", stride=1, flip
     Each panel shows the padded input with the window, and the sum under it.  Returns a
     ``matplotlib.figure.Figure``.
     """
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
     state = ConvWindow(x, k, padding=padding, stride=stride, flip=flip)
     n = min(state.positions, int(max_panels))
     cols = min(n + 1, 4)
@@ -365,7 +366,7 @@ def static_modes(x=None, kernel_shapes=((3, 3), (2, 2))):
     "full" (one column), the padded input (padding grey) with the first window (red) and the last
     window (blue), titled with the output size.  ``x`` defaults to a 4×4 input.  Returns a
     ``matplotlib.figure.Figure``."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
     x = np.arange(1.0, 17.0).reshape(4, 4) if x is None else x
     modes = ("valid", "same", "full")
     fig = Figure(figsize=(2.6 * len(modes), 2.7 * len(kernel_shapes)))

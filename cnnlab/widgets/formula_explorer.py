@@ -21,6 +21,7 @@ from cnnlab.expand import (dense_spec, expanded_terms, nested_leaves, parameter_
                            symbolic_dense)
 
 from .._extras import require
+from .._extras import require
 
 sp = require("sympy", "(the formula explorer widget)")   # extra cnnlab[book]
 
@@ -137,7 +138,7 @@ class FormulaExplorer:
 def _png(explorer, figsize):
     import io
 
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
 
     fig = Figure(figsize=figsize)
     explorer.draw(fig.add_subplot(1, 1, 1))
@@ -153,7 +154,7 @@ def frame(explorer, figsize=(5.5, 3.4)):
     (typeset by Jupyter's and by the website's MathJax)."""
     import re
 
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
 
     from . import _frames
 
@@ -197,7 +198,7 @@ def static_formula_explorer(explorer=None, figsize=(6, 3.4)):
     """Static twin: the growth curves for the default network (2 inputs, width 3, depth 2).
 
     Returns the Matplotlib figure."""
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "(widgets)")
 
     ex = explorer if explorer is not None else FormulaExplorer()
     fig, ax = plt.subplots(figsize=figsize)

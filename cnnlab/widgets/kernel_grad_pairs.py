@@ -29,6 +29,7 @@ from .._validate import as_array, shape_str
 from ..bouvrie import input_index, kernel_grad
 from ._common import png as _png
 from ._common import fmt as _fmt
+from .._extras import require
 
 __all__ = ["KernelGradPairs", "panel", "static_kernel_grad_pairs", "draw_kernel_grad_pairs",
            "DEFAULT_X", "DEFAULT_DELTA", "CONVENTIONS"]
@@ -155,7 +156,7 @@ def _grid(ax, values, title, colours, fontsize, labels=None):
 def draw_kernel_grad_pairs(state, axes=None, fig=None, fontsize=9, compact=False):
     """Draw the input x (cells paired with the selected weight shaded, each tagged with its
     residual), the residual δ, and the kernel gradient (selected weight shaded)."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
     if axes is None:
         if fig is None:
             fig = Figure(figsize=(9.0, 3.0))
@@ -194,7 +195,7 @@ def draw_kernel_grad_pairs(state, axes=None, fig=None, fontsize=9, compact=False
 def frame(state):
     """One frame of the panel for ``state`` (a :class:`KernelGradPairs`): (PNG bytes, alt
     text, caption HTML), drawn by :func:`draw_kernel_grad_pairs`."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
 
     from . import _frames
 
@@ -235,7 +236,7 @@ def panel(x=DEFAULT_X, delta=DEFAULT_DELTA, convention="matlab"):
 def static_kernel_grad_pairs(x=DEFAULT_X, delta=DEFAULT_DELTA):
     """The static twin: one small picture per kernel weight (columns) and convention (rows),
     the input cells that weight meets shaded, its gradient underneath.  Returns a Figure."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
     st = KernelGradPairs(x, delta)
     kh, kw = st.kernel_shape
     n = kh * kw

@@ -12,6 +12,8 @@ this module draws what they produce.
 
 import numpy as np
 
+from .._extras import require
+
 __all__ = ["confusion_matrix", "plot_history", "plot_confusion", "plot_filters", "LenetExplorer", "panel",
            "frame", "static_lenet_explorer", "feature_maps"]
 
@@ -40,7 +42,7 @@ def confusion_matrix(y_true, y_pred, n_classes=10):
 
 def plot_history(hist, ax=None):
     """Learning curves: loss and accuracy per epoch, training and validation (``val_*``)."""
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "(widgets)")
 
     if ax is None:
         fig, ax = plt.subplots(1, 2, figsize=(9, 3.2))
@@ -62,7 +64,7 @@ def plot_history(hist, ax=None):
 
 def plot_confusion(C, ax=None):
     """Heat map of a confusion matrix with counts written in the cells."""
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "(widgets)")
 
     if ax is None:
         fig, ax = plt.subplots(figsize=(4.6, 4.2))
@@ -81,7 +83,7 @@ def plot_confusion(C, ax=None):
 
 def plot_filters(model):
     """The six 5×5 kernels of C1 (Keras layout (kh, kw, 1, 6)) as grey images."""
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "(widgets)")
 
     k = model.layers[0].get_weights()[0]
     fig, axes = plt.subplots(1, k.shape[-1], figsize=(1.4 * k.shape[-1], 1.7))
@@ -187,7 +189,7 @@ FIGSIZE = (8, 3.6)
 def frame(explorer):
     """One frame of the panel for ``explorer``: (PNG bytes, alt text, caption HTML), drawn by
     :meth:`LenetExplorer.draw` on a :data:`FIGSIZE` figure."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
 
     from . import _frames
 
@@ -233,7 +235,7 @@ def panel(explorer=None, indices=None, n_wrong=3):
 
 def static_lenet_explorer(explorer=None, index=None):
     """The first misclassified test image (or ``index``), its output and its C1 maps."""
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "(widgets)")
 
     ex = explorer if explorer is not None else LenetExplorer()
     if index is None:
@@ -251,7 +253,7 @@ __all__ += ["plot_augmented", "plot_recipe_curves"]
 def plot_augmented(image, n=7, seed=0):
     """One image and ``n`` random versions of it made by :func:`cnnlab.data.random_affine` with the
     recipe's ranges (shift ±2 px, rotation ±10°, scale 0.9…1.1), seeded."""
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "(widgets)")
 
     from ..data import random_affine
 
@@ -276,7 +278,7 @@ def plot_recipe_curves(plain, recipe):
     training (for the recipe: on augmented minibatches) dotted.
     (Losses are not compared: label smoothing caps the recipe's confidence, so its loss
     stays higher for the same predictions.)"""
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "(widgets)")
 
     fig, ax = plt.subplots(1, 2, figsize=(9, 3.4))
     runs = [("plain run", plain, "tab:gray", "s--")] + \

@@ -19,6 +19,8 @@ from numbers import Integral
 
 import numpy as np
 
+from .._extras import require
+
 __all__ = ["NetworkBuilder", "panel", "readings_panel", "builder_controls", "q2_reading", "frame",
            "draw_network", "static_network_builder", "picture_weight_sharing", "Q2_AS_CODED",
            "KINDS", "PANEL_GRID"]
@@ -262,7 +264,7 @@ FIGSIZE = (8.5, 3.6)
 def frame(builder, figsize=FIGSIZE):
     """One frame of the panel for ``builder``: (PNG bytes, alt text, caption HTML with the
     table), the figure drawn by :func:`draw_network`."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
 
     from . import _frames
 
@@ -290,7 +292,7 @@ def builder_controls(builder=None):
     filters/units, kernel/pool size, padding, activation, and the buttons *add*, *remove last*,
     *reset*.  Returns the ``VBox``; the state is ``box.builder``, the controls ``box.controls``
     (a dict) and the table ``box.html``."""
-    import ipywidgets as W
+    W = require("ipywidgets", "(widgets)")
 
     b = builder if builder is not None else NetworkBuilder((100, 100, 1), Q2_AS_CODED)
     c = {
@@ -407,7 +409,7 @@ def panel(builder=None, grid=None):
 
     Returns a ``VBox`` with ``.readings`` (the frame panel), and, for the free builder,
     ``.builder``, ``.controls`` (a dict) and ``.html``."""
-    import ipywidgets as W
+    W = require("ipywidgets", "(widgets)")
 
     from . import _frames
 
@@ -430,7 +432,7 @@ def static_network_builder(builder=None, figsize=(8.5, 3.6)):
     Returns the Matplotlib figure (one axis; bar ``i`` has height ``rows[i]['params']``),
     drawn by :func:`draw_network`.
     """
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "(widgets)")
 
     b = builder if builder is not None else NetworkBuilder((100, 100, 1), Q2_AS_CODED)
     fig, ax = plt.subplots(figsize=figsize)
@@ -445,8 +447,8 @@ def picture_weight_sharing(n=8, k=3, figsize=(8.5, 3.0)):
     Draws an ``n``×``n`` input map with two ``k``×``k`` windows, the single ``k``×``k`` kernel
     they both use, and the ``(n-k+1)``×``(n-k+1)`` output map with the two results.  Returns the
     figure (three axes: input, kernel, output)."""
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
+    plt = require("matplotlib.pyplot", "(widgets)")
+    Rectangle = require("matplotlib.patches", "(widgets)").Rectangle
 
     from ..shapes import conv_output_size
 

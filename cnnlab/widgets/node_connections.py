@@ -25,6 +25,7 @@ import numpy as np
 from ..bouvrie import kernel_index
 from ..shapes import conv_output_size
 from ._common import png as _png
+from .._extras import require
 
 __all__ = ["NodeConnections", "panel", "static_node_connections", "draw_node_connections",
            "CONVENTIONS", "NUMBERINGS"]
@@ -153,7 +154,7 @@ def _grid(ax, labels, colours, title, fontsize):
 def draw_node_connections(state, axes=None, fig=None, fontsize=9):
     """Left: the subsampling map, nodes numbered, the selected one shaded.  Right: the convolution
     layer's output map, the residuals that reach the node shaded and tagged with the kernel weight."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
     if axes is None:
         if fig is None:
             fig = Figure(figsize=(7.0, 3.4))
@@ -179,7 +180,7 @@ def draw_node_connections(state, axes=None, fig=None, fontsize=9):
 def frame(state):
     """One frame of the panel for ``state`` (a :class:`NodeConnections`): (PNG bytes, alt
     text, caption HTML), drawn by :func:`draw_node_connections`."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
 
     from . import _frames
 
@@ -217,7 +218,7 @@ def panel(in_shape=(4, 4), kernel_shape=(2, 2), numbering="row", convention="xco
 def static_node_connections(node=7, in_shape=(4, 4), kernel_shape=(2, 2)):
     """The static twin: the seed's node (default 7), once with the seed's labelling (kernel as
     applied, ⋆) and once with the kernel given to MATLAB's conv2.  Returns a Figure."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
     fig = Figure(figsize=(7.0, 6.6))
     axes = fig.subplots(2, 2)
     for r, conv in enumerate(CONVENTIONS):

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..shapes import conv_output_size, window_taps
 from ._common import png as _png
+from .._extras import require
 
 __all__ = ["OutputSize", "panel", "static_output_size", "draw_coverage"]
 
@@ -133,7 +134,7 @@ class OutputSize:
 
 def draw_coverage(state, ax):
     """Draw the padded input as a row of cells and each window as a bar with its taps below it."""
-    from matplotlib.patches import Rectangle
+    Rectangle = require("matplotlib.patches", "(widgets)").Rectangle
     n = state.padded
     covered = state.covered() if state.fits else np.zeros(n, bool)
     for c in range(n):
@@ -164,7 +165,7 @@ def draw_coverage(state, ax):
 def frame(state):
     """One frame of the panel for ``state`` (an :class:`OutputSize`): (PNG bytes, alt text,
     caption HTML), the coverage picture drawn by :func:`draw_coverage`."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
 
     from . import _frames
 
@@ -203,7 +204,7 @@ def panel(i=7, k=3, s=2, p=0, d=1, grid=None):
 def static_output_size(cases=((7, 3, 2, 0, 1), (8, 3, 2, 0, 1), (7, 3, 2, 1, 1), (7, 3, 1, 0, 2))):
     """The static twin: one coverage picture per ``(i, k, s, p, d)`` case (default: an exact fit,
     a floored size, zero padding, a dilated kernel).  Returns a ``matplotlib.figure.Figure``."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
     fig = Figure(figsize=(6.5, 2.3 * len(cases)))
     axes = np.atleast_1d(fig.subplots(len(cases), 1))
     for ax, case in zip(axes, cases):

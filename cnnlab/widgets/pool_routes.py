@@ -34,6 +34,7 @@ from ..pool import avgpool2d, avgpool2d_backward, maxpool2d, maxpool2d_backward,
 from ..sampling import down, up
 from ._common import fmt as _fmt
 from ._common import png as _png
+from .._extras import require
 
 __all__ = ["PoolRoutes", "KINDS", "panel", "static_pool_routes", "draw_pool_routes", "DEFAULT_X", "DEFAULT_DY"]
 
@@ -234,7 +235,7 @@ _OPNAME = {"max": "max pooling", "avg": "average pooling", "down": "down(x)  (bl
 def draw_pool_routes(state, axes=None, fig=None, fontsize=9):
     """Draw x (window of the selected output shaded, cells it depends on in bold), y (selected
     cell shaded), δ and ∂E/∂x (cells that receive the selected δ shaded) on four axes."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
     if axes is None:
         if fig is None:
             fig = Figure(figsize=(10.0, 3.0))
@@ -262,7 +263,7 @@ def draw_pool_routes(state, axes=None, fig=None, fontsize=9):
 def frame(state):
     """One frame of the panel for ``state`` (a :class:`PoolRoutes`): (PNG bytes, alt text,
     caption HTML), drawn by :func:`draw_pool_routes` on a 10×3 inch figure."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
 
     from . import _frames
 
@@ -325,7 +326,7 @@ def panel(x=DEFAULT_X, kind="max", size=2, beta=0.5, bias=0.0, kinds=PANEL_KINDS
 def static_pool_routes(x=DEFAULT_X, kinds=("max", "avg", "subsample"), row=1, col=1, beta=0.5):
     """The static twin: one row per kind (x, y, δ, ∂E/∂x) with output cell (row, col) selected,
     plus a last row for ``up`` on a 2×2 residual.  Returns a ``matplotlib.figure.Figure``."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
     rows = len(kinds) + 1
     fig = Figure(figsize=(8.4, 2.25 * rows))
     axes = fig.subplots(rows, 4)

@@ -21,6 +21,7 @@ import io
 import numpy as np
 
 from ..recos import correlations, trelu, unit_vectors
+from .._extras import require
 
 __all__ = ["RecosSphereState", "RecosSpherePanel", "build", "panel", "frame", "static_recos_sphere",
            "DEFAULT_ANCHORS_2D", "DEFAULT_ANCHORS_3D", "PANEL_GRID", "PANEL_GRID_3D"]
@@ -262,7 +263,7 @@ def _draw(state, fig=None):
 
     Returns ``(fig, artists)``; see :func:`_draw_axes`.
     """
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "(widgets)")
 
     if fig is None:
         fig = plt.figure(figsize=(10.0, 3.0))
@@ -290,8 +291,8 @@ class RecosSpherePanel:
     """
 
     def __init__(self, state=None):
-        import ipywidgets as w
-        import matplotlib.pyplot as plt
+        w = require("ipywidgets", "(widgets)")
+        plt = require("matplotlib.pyplot", "(widgets)")
 
         self.state = state or RecosSphereState()
         s = self.state
@@ -325,7 +326,7 @@ class RecosSpherePanel:
         self.text.value = s.describe()
 
     def _ipython_display_(self):
-        from IPython.display import display
+        display = require("IPython.display", "(widgets)").display
 
         display(self.widget)
 
@@ -346,7 +347,7 @@ FIGSIZE = (10.0, 3.0)
 def frame(state):
     """One frame of :func:`panel` for ``state``: (PNG bytes, alt text, caption HTML), drawn by
     the live panel's drawing (``_draw``) on a :data:`FIGSIZE` figure."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "(widgets)").Figure
 
     from . import _frames
 
@@ -425,7 +426,7 @@ def static_recos_sphere(anchors=None, theta=30.0, elevation=20.0, phi=0.0):
     """The static twin: the input ``x`` (top row) and its negative ``-x`` (bottom row), with their
     correlations with each anchor before and after rectification.  Returns a Matplotlib figure.
     """
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "(widgets)")
 
     fig = plt.figure(figsize=(10.0, 5.6))
     for row, neg in enumerate((False, True)):
