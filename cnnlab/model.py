@@ -264,14 +264,14 @@ class Sequential:
         for layer in self.layers:
             x = layer.forward(x, training=training)
         if training:
-            self._trained_shape = x.shape       # what backward's dout must look like
+            self._trained_shape = x.shape       # what backward's dy must look like
         return x
 
-    def backward(self, dout, preactivation=False, need_dx=True):
+    def backward(self, dy, preactivation=False, need_dx=True):
         """Backward pass through the values cached by ``forward(x, training=True)``.
 
         Inputs:
-        - dout: dE/d(output), shape (N,) + output_shape[1:]; if ``preactivation`` it is dE/du of
+        - dy: dE/d(output), shape (N,) + output_shape[1:]; if ``preactivation`` it is dE/du of
           the last layer (before its activation), as the fused softmax + cross-entropy gives
         - need_dx: False when only the weight gradients are wanted (training): a first layer
           that can (Conv2D) then skips dE/dx, and None is returned
@@ -284,9 +284,9 @@ class Sequential:
                              "model.forward(x, training=True) first")
         preactivation = check_bool(preactivation, "preactivation")
         need_dx = check_bool(need_dx, "need_dx")
-        d = as_array(dout, "dout")
+        d = as_array(dy, "dy")
         if d.shape != want:
-            raise ValueError(f"dout must have the shape of the last forward output "
+            raise ValueError(f"dy must have the shape of the last forward output "
                              f"{shape_str(want)}; got {shape_str(d.shape)}")
         first = len(self.layers) - 1
         for k, layer in enumerate(reversed(self.layers)):

@@ -291,9 +291,9 @@ def test_backward_needs_a_training_forward_and_the_right_shape():
     with pytest.raises(ValueError, match=r"call model.forward\(x, training=True\) first"):
         m.backward(np.ones((4, 3)))
     p = m.forward(x, training=True)
-    with pytest.raises(ValueError, match=r"dout must have the shape of the last forward output \(4, 3\); got \(3, 4\)"):
+    with pytest.raises(ValueError, match=r"dy must have the shape of the last forward output \(4, 3\); got \(3, 4\)"):
         m.backward(np.ones((3, 4)))
-    with pytest.raises(TypeError, match="dout must be a numeric"):
+    with pytest.raises(TypeError, match="dy must be a numeric"):
         m.backward("ones")
     assert m.backward(np.ones_like(p)).shape == x.shape
 

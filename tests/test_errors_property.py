@@ -169,7 +169,7 @@ def _templates():
     def backward():
         m = _model()
         out = m.forward(x, training=True)
-        return m.backward, dict(dout=np.ones_like(out), preactivation=False, need_dx=True)
+        return m.backward, dict(dy=np.ones_like(out), preactivation=False, need_dx=True)
 
     add("Sequential.backward", backward)
     add("Formula.evaluate", lambda: (_model().formula().evaluate, dict(x=x.copy())))
