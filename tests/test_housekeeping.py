@@ -2,8 +2,7 @@
 that installs and imports as a library.
 
 The checks read the source (AST and tokens), so they fail as soon as someone writes an idea a
-second time.  ``PENDING`` names the places that still hold a copy, each with the helper who
-moves it; a file leaves the list when its copy is gone.
+second time.  There are no exceptions: every copy the issue listed has moved to its one home.
 """
 import ast
 import io
@@ -22,8 +21,6 @@ PKG = ROOT / "cnnlab"
 MODULES = sorted(p for p in PKG.rglob("*.py") if "exercises" not in p.parts or p.name != "_keys.py")
 WIDGETS = sorted((PKG / "widgets").glob("*.py"))
 
-#: copies not yet moved: file (relative to cnnlab/) -> (idea, who moves it)
-PENDING = {}
 #: modules that build *symbolic* (SymPy) formulas: a symbolic max of a window is not a copy
 SYMBOLIC = {"expand.py"}
 
@@ -50,16 +47,7 @@ _SIZE = re.compile(r"-\s*k[hw]?\s*\)\s*//|//\s*s[hw]?\s*\+\s*1\b|-\s*k[hw]?\s*\+
 def test_output_size_arithmetic_only_in_shapes():
     offenders = [_rel(p) for p in MODULES
                  if _rel(p) != "shapes.py" and _SIZE.search(_code_only(p))]
-    assert sorted(set(offenders) - set(PENDING)) == []
-
-
-def test_pending_entries_still_hold_a_copy():
-    """A file leaves PENDING as soon as its copy is gone (the list never hides a clean file)."""
-    for name in PENDING:
-        p = PKG / name
-        assert p.exists(), f"{name} is in PENDING but does not exist"
-        assert _SIZE.search(_code_only(p)) or _activation_definitions(p), \
-            f"{name} holds no copy any more: remove it from PENDING"
+    assert offenders == []
 
 
 def test_size_pattern_detects_what_it_should():
@@ -102,7 +90,7 @@ def _activation_definitions(path):
 def test_one_activation_registry():
     offenders = {_rel(p): d for p in MODULES if _rel(p) not in ("activations.py", "losses.py")
                  for d in [_activation_definitions(p)] if d}
-    assert set(offenders) - set(PENDING) == set(), offenders
+    assert offenders == {}, offenders
     assert "table ACTIVATIONS" in _activation_definitions(PKG / "activations.py")
 
 
@@ -115,7 +103,7 @@ def test_pooling_lives_in_pool_and_its_loop_twin():
     """Outside pool.py and naive.py every function about pooling calls the core."""
     offenders = []
     for p in MODULES:
-        if _rel(p) in ("pool.py", "naive.py") or _rel(p) in SYMBOLIC or _rel(p) in PENDING:
+        if _rel(p) in ("pool.py", "naive.py") or _rel(p) in SYMBOLIC:
             continue
         for node in ast.walk(ast.parse(p.read_text())):
             if isinstance(node, ast.FunctionDef) and "pool" in node.name.lower() \
@@ -239,11 +227,6 @@ def test_every_third_party_import_is_declared():
         assert re.search(rf'^{extra}\s*=\s*\[[^\]]*"{re.escape(dist)}', text, re.M | re.S), (dist, extra)
 
 
-#: modules that still import an optional dependency with a bare ``import`` (the ImportError then
-#: names the module, not the extra): file -> owner asked to switch to cnnlab._extras.require
-OPTIONAL_PENDING = {}
-
-
 def _bare_optional_imports(path):
     """Imports of an optional dependency (a key of cnnlab._extras.EXTRAS) that neither go through
     ``require`` nor sit in a ``try`` whose ``except ImportError`` falls back without raising."""
@@ -279,7 +262,7 @@ def _bare_optional_imports(path):
 def test_optional_imports_name_their_extra():
     offenders = {_rel(p): _bare_optional_imports(p) for p in MODULES if _rel(p) != "_extras.py"}
     offenders = {k: v for k, v in offenders.items() if v}
-    assert set(offenders) - set(OPTIONAL_PENDING) == set(), offenders
+    assert offenders == {}, offenders
 
 
 def test_bare_optional_import_detector(tmp_path):
@@ -449,8 +432,6 @@ def test_core_install_names_the_extra(installed):
 
 # ------------------------------------------------------------------------------ tests that test
 TESTS = sorted((ROOT / "tests").glob("*.py"))
-#: test files that still hold a finite-difference loop of their own -> who moves it to tests/fd.py
-FD_PENDING = {}
 _FD = re.compile(r"\)\s*/\s*\(?\s*2\s*\*\s*(h|eps|delta|step)\b|/\s*2\s*/\s*(h|eps)\b")
 
 
@@ -514,13 +495,9 @@ def test_callable_detector(tmp_path):
 def test_one_finite_difference_helper():
     """Central differences are written once, in tests/fd.py (fd_grad, fd_jacobian)."""
     offenders = {p.name for p in TESTS if p.name != "fd.py" and _FD.search(_code_only(p))}
-    assert offenders - set(FD_PENDING) == set(), offenders
+    assert offenders == set(), offenders
     assert _FD.search(_code_only(ROOT / "tests" / "fd.py"))
     assert _FD.search("g = (f(x + h) - f(x - h)) / (2 * h)") and not _FD.search("y = a / 2")
-
-
-#: notebook cells that compare with PyTorch without saying whether it ran -> owner asked to add it
-TORCH_CELL_PENDING = {}
 
 
 def _silent_torch_cells(path):
@@ -541,7 +518,7 @@ def _silent_torch_cells(path):
 
 def test_pytorch_cells_say_which_reference_ran():
     found = {h for p in sorted((ROOT / "book").glob("*.ipynb")) for h in _silent_torch_cells(p)}
-    assert found - set(TORCH_CELL_PENDING) == set(), found
+    assert found == set(), found
 
 
 # ------------------------------------------------------------------------------ the repository
@@ -569,10 +546,6 @@ def test_make_help_lists_every_phony_target():
 
 
 # ------------------------------------------------------------------------------ docstrings
-#: public callables of other owners' modules still without a docstring -> owner asked to add one
-DOC_PENDING = {}
-
-
 def _undocumented(module):
     """Public functions, classes and their public methods/properties of ``module`` (defined there)
     without a docstring (``inspect.getdoc``: a method may inherit its base class's)."""
@@ -612,9 +585,7 @@ def test_public_callables_have_docstrings(name):
     """Every public function, class and method of the package says what it does (issue 11)."""
     import importlib
 
-    missing = [m for m in _undocumented(importlib.import_module(name))
-               if not any(m == p or m.startswith(p + ".") for p in DOC_PENDING)]
-    assert missing == []
+    assert _undocumented(importlib.import_module(name)) == []
 
 
 def test_docstring_detector(tmp_path, monkeypatch):
