@@ -427,3 +427,15 @@ def test_accessible_html_repairs():
     assert '<div class="citation" id="id4" role="listitem">' in out
     assert '<p role="doc-biblioentry">outside</p>' in out  # only inside the citation list
     assert offline_site.accessible_html(out) == out  # idempotent
+
+
+def test_every_notebook_panel_reaches_its_page():
+    """The browser test above visits the pages whose HTML holds a panel; this ties that list to
+    the notebooks, so a chapter whose panel is lost in the build cannot pass by being skipped."""
+    if not PAGES:
+        unavailable(f"no built site at {SITE}: run `make book`")
+    with_panel = [nb.stem for nb in sorted((ROOT / "book").glob("*.ipynb"))
+                  if "cnnlab-panel" in nb.read_text(encoding="utf-8")]
+    assert len(with_panel) >= 11, with_panel
+    on_site = {p.stem for p in PANEL_PAGES}
+    assert sorted(set(with_panel) - on_site) == [], "panels stored in the notebook but not on the page"
