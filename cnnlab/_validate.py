@@ -105,7 +105,7 @@ def check_float_dtype(dtype, name="dtype"):
     """``np.dtype(dtype)`` if it is float32 or float64 (``TypeError``/``ValueError`` otherwise)."""
     try:
         dt = np.dtype(dtype)
-    except TypeError:
+    except Exception:       # TypeError, or ValueError/SyntaxError for unparsable strings
         raise TypeError(f"{name} must be float32 or float64; got {dtype!r}") from None
     if dt not in (np.float32, np.float64):
         raise ValueError(f"{name} must be float32 or float64; got {dt}")

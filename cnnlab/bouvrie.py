@@ -311,7 +311,7 @@ def kernel_grad_sum(x_prev_i, delta_j, kernel_shape, convention="matlab"):
     d = as_array(delta_j, "delta_j", ndim=2)
     kh, kw = kernel_shape
     check_shape(d, "delta_j", (conv_output_size(x.shape[0], kh), conv_output_size(x.shape[1], kw)),
-                "'valid' output size")
+                f"'valid' output size of x_prev_i of shape {shape_str(x.shape)} and kernel_shape ({kh}, {kw})")
     g = np.zeros((kh, kw))
     for p in range(kh):
         for q in range(kw):
@@ -380,7 +380,8 @@ def subsampling_residual(fprime_u, delta_next, k_next, table=None, convention="m
     kh, kw = k_next.shape[2:]
     check_shape(delta_next, "delta_next",
                 (n_out, conv_output_size(fprime_u.shape[1], kh), conv_output_size(fprime_u.shape[2], kw)),
-                "the 'valid' output size of the next convolution")
+                f"the 'valid' output size of the next convolution, for fprime_u of shape "
+                f"{shape_str(fprime_u.shape)} and k_next of shape {shape_str(k_next.shape)}")
     rot180 = _sampling().rot180
     total = np.zeros(fprime_u.shape)
     for i in range(n_in):

@@ -327,7 +327,8 @@ def conv_backward_matrix(delta, x, w):
     W_col, X_col = conv_matrices(x, w)
     F = w.shape[0]
     expected = (F, x.shape[1] - w.shape[2] + 1, x.shape[2] - w.shape[3] + 1)
-    check_shape(delta, "delta", expected, "the conv output's shape")
+    check_shape(delta, "delta", expected, f"the conv output's shape for x of shape {shape_str(x.shape)} and w of "
+                f"shape {shape_str(w.shape)}")
     D = delta.reshape(F, -1)
     dW = (D @ X_col.T).reshape(w.shape)
     dX_col = W_col.T @ D

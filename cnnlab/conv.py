@@ -33,7 +33,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from . import fastconv as _fastconv
-from ._validate import as_array, check_alloc, check_shape, nonneg_int_pair, positive_int_pair, shape_str
+from ._validate import (as_array, check_alloc, check_shape, nonneg_int_pair, positive_int_pair, shape_str,
+                        shape_tuple)
 from .shapes import conv_floors, conv_output_size, resolve_padding  # noqa: F401 (re-exported)
 
 __all__ = [
@@ -185,11 +186,13 @@ def _geometry_checked(x_shape, w_shape, stride, padding):
     Hp, Wp = H + pt + pb, W + pl + pr
     if kh > Hp or kw > Wp:
         raise ValueError(
-            f"kernel larger than the padded input: w has kernel (kh, kw) = ({kh}, {kw}) but the "
-            f"padded input is ({Hp}, {Wp}) (x spatial size ({H}, {W}), padding {padding!r})"
+            f"kernel larger than the padded input: the kernel (kh, kw) = ({kh}, {kw}) (of w, or kernel_size) but the "
+            f"padded input is ({Hp}, {Wp}) (spatial size ({H}, {W}) of x, or x_shape, padding {padding!r})"
         )
     Ho, Wo = conv_output_size(Hp, kh, sh), conv_output_size(Wp, kw, sw)  # on the padded input
-    check_alloc((N, C, Hp, Wp), 8, "conv2d: the zero-padded input") and check_alloc((C * kh * kw, Ho * Wo * N), 8, "conv2d: the im2col matrix (C·kh·kw, Ho·Wo·N)")
+    args = f"x of shape {shape_str(x_shape)}, kernel ({kh}, {kw}), stride ({sh}, {sw}), padding {padding!r}"
+    check_alloc((N, C, Hp, Wp), 8, f"conv2d ({args}): the zero-padded input")
+    check_alloc((C * kh * kw, Ho * Wo * N), 8, f"conv2d ({args}): the im2col matrix (C·kh·kw, Ho·Wo·N)")
     return (sh, sw), (pt, pb, pl, pr), (Ho, Wo)
 
 
@@ -298,13 +301,16 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0):
     Returns an array of shape ``x_shape``.
     """
     cols = as_array(cols, "cols", ndim=2)
-    if not isinstance(x_shape, (tuple, list)) or len(x_shape) not in (3, 4):
-        raise ValueError(f"x_shape must be (N, C, H, W) or (C, H, W); got {x_shape!r}")
+    x_shape = shape_tuple(x_shape, "x_shape")
+    if len(x_shape) not in (3, 4) or 0 in x_shape:
+        raise ValueError(f"x_shape must be (N, C, H, W) or (C, H, W) with no zero entry; got {x_shape!r}")
     unbatched = len(x_shape) == 3
     N, C, H, W = (1, *x_shape) if unbatched else tuple(x_shape)
     kh, kw = positive_int_pair(kernel_size, "kernel_size")
     (sh, sw), (pt, pb, pl, pr), (Ho, Wo) = _geometry((N, C, H, W), (1, C, kh, kw), stride, padding)
-    check_shape(cols, "cols", (C * kh * kw, N * Ho * Wo), "(C·kh·kw, N·Ho·Wo)")
+    check_shape(cols, "cols", (C * kh * kw, N * Ho * Wo),
+                f"(C·kh·kw, N·Ho·Wo) for x_shape {shape_str((N, C, H, W))}, kernel_size ({kh}, {kw}), "
+                f"stride ({sh}, {sw}) and padding {padding!r}")
     blocks = cols.reshape(C, kh, kw, N, Ho, Wo)
     dxp = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=cols.dtype)
     for p in range(kh):
@@ -395,7 +401,8 @@ def conv2d_backward(dy, x, w, stride=1, padding=0, *, need_dx=True, fast=True):
     sts, pads, (Ho, Wo) = _geometry(x4.shape, w.shape, stride, padding)
     N, F = x4.shape[0], w.shape[0]
     expected = (F, Ho, Wo) if unbatched else (N, F, Ho, Wo)
-    check_shape(dy, "dy", expected, "the shape of conv2d's output")
+    check_shape(dy, "dy", expected, f"the shape of conv2d's output for x of shape {shape_str(x4.shape)}, "
+                f"w of shape {shape_str(w.shape)}, stride {stride!r} and padding {padding!r}")
     dy4 = dy.reshape(N, F, Ho, Wo)
     if fast:
         dx, dw, db = _fastconv.conv2d_backward(dy4, x4, w, sts, pads, (Ho, Wo), need_dx)

@@ -269,6 +269,8 @@ def _check_images(x):
     if x.ndim != 4:
         raise ValueError(f"x must have shape (N, H, W, C) (a batch of images, channels last); "
                          f"got a {x.ndim}-D array of shape {shape_str(x.shape)}")
+    if 0 in x.shape[1:]:
+        raise ValueError(f"x's images must not be empty (H, W, C >= 1); got shape {shape_str(x.shape)}")
     return x
 
 
@@ -289,7 +291,7 @@ def random_shift(x, rng, max_shift=2):
     rng = _check_rng(rng, "integers")
     m = check_int(max_shift, "max_shift", minimum=0)
     N, H, W, C = x.shape
-    check_alloc((N, H + 2 * m, W + 2 * m, C), x.itemsize, "random_shift: the padded images")
+    check_alloc((N, H + 2 * m, W + 2 * m, C), x.itemsize, f"random_shift (max_shift={m}): the padded images")
     pad = np.pad(x, ((0, 0), (m, m), (m, m), (0, 0)), mode="edge")
     dr = rng.integers(-m, m + 1, N)
     dc = rng.integers(-m, m + 1, N)

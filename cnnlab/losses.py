@@ -68,7 +68,7 @@ def to_one_hot(y, num_classes, name="y"):
 
 def _check_p(p):
     p = as_array(p, "p")
-    if p.ndim < 1 or p.shape[0] == 0:
+    if p.ndim < 1 or p.size == 0:
         raise ValueError(f"p must be a non-empty batch of predictions (N, ...); got shape "
                          f"{shape_str(p.shape)}")
     return p

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_choice, check_int
+from ._validate import check_alloc, check_choice, check_int
 from .layers import INITIALIZERS, Conv2D, Dense, Flatten, Subsampling
 from .model import Sequential
 
@@ -85,6 +85,7 @@ def lenet5(activation="lecun_tanh", input_shape=(32, 32, 1), num_classes=10, see
     Raises ``TypeError``/``ValueError`` naming the argument (``num_classes``, ``init``, ...).
     """
     num_classes = check_int(num_classes, "num_classes", minimum=1)
+    check_alloc((84, num_classes), 8, f"lenet5(num_classes={num_classes}): the output layer's kernel")
     check_choice(init, "init", INITIALIZERS)
     layers = [
         Conv2D(6, (5, 5), activation=activation, input_shape=input_shape,

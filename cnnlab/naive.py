@@ -11,7 +11,7 @@ stride ``(sh, sw)``, zero-padded input ``x̃``:
 """
 import numpy as np
 
-from ._validate import as_array, as_batch, as_kernels, check_shape
+from ._validate import as_array, as_batch, as_kernels, check_shape, shape_str
 from .conv import _geometry
 from .pool import _geometry as _pool_geometry   # one output-size rule: cnnlab.pool / shapes
 
@@ -71,7 +71,8 @@ def conv2d_backward_naive(dy, x, w, stride=1, padding=0):
     N, C, H, W = x.shape
     F, _, kh, kw = w.shape
     check_shape(dy, "dy", (F, Ho, Wo) if unbatched else (N, F, Ho, Wo),
-                f"the output shape for stride ({sh}, {sw}) and padding {padding!r}")
+                f"the output shape for x of shape {shape_str(x.shape)}, w of shape {shape_str(w.shape)}, "
+                f"stride ({sh}, {sw}) and padding {padding!r}")
     dy = dy.reshape(N, F, Ho, Wo)
     xp = _pad(x, pads)
     dtype = np.result_type(x, w, dy)
@@ -126,7 +127,7 @@ def maxpool2d_backward_naive(dy, x, size=2, stride=None):
     dy = as_array(dy, "dy")
     (kh, kw), (sh, sw), (Ho, Wo) = _pool_geometry(x, size, stride)
     lead = x.shape[:-2]
-    check_shape(dy, "dy", lead + (Ho, Wo), f"the output shape for size ({kh}, {kw}), stride ({sh}, {sw})")
+    check_shape(dy, "dy", lead + (Ho, Wo), f"the output shape for x of shape {shape_str(x.shape)}, size ({kh}, {kw}), stride ({sh}, {sw})")
     dx = np.zeros(x.shape, dtype=np.result_type(x, dy))
     for idx in np.ndindex(*lead):
         for i in range(Ho):
@@ -170,7 +171,7 @@ def avgpool2d_backward_naive(dy, x, size=2, stride=None):
     dy = as_array(dy, "dy")
     (kh, kw), (sh, sw), (Ho, Wo) = _pool_geometry(x, size, stride)
     lead = x.shape[:-2]
-    check_shape(dy, "dy", lead + (Ho, Wo), f"the output shape for size ({kh}, {kw}), stride ({sh}, {sw})")
+    check_shape(dy, "dy", lead + (Ho, Wo), f"the output shape for x of shape {shape_str(x.shape)}, size ({kh}, {kw}), stride ({sh}, {sw})")
     dx = np.zeros(x.shape, dtype=np.result_type(x, dy))
     for idx in np.ndindex(*lead):
         for i in range(Ho):

@@ -47,8 +47,8 @@ class Optimizer:
             masks = [None] * len(params)
         masks = _array_list(masks, "masks")
         if len(masks) != len(params):
-            raise ValueError(f"masks: expected {len(params)} entries (None or a 0/1 array per "
-                             f"parameter); got {len(masks)}")
+            raise ValueError(f"masks: expected {len(params)} entries (one per entry of params and "
+                             f"grads: None or a 0/1 array); got {len(masks)}")
         checked = []
         for i, (w, g, m) in enumerate(zip(params, grads, masks)):
             if not (isinstance(w, np.ndarray) and w.dtype.kind == "f" and w.flags.writeable):
@@ -156,7 +156,10 @@ def cosine_decay(step, total_steps, initial_lr, final_lr=0.0, warmup_steps=0):
     :func:`cnnlab.training.fit_scheduled`)."""
     step = check_int(step, "step", minimum=0)
     total_steps = check_int(total_steps, "total_steps", minimum=1)
-    warmup_steps = check_int(warmup_steps, "warmup_steps", minimum=0, maximum=total_steps - 1)
+    warmup_steps = check_int(warmup_steps, "warmup_steps", minimum=0)
+    if warmup_steps >= total_steps:
+        raise ValueError(f"warmup_steps must be smaller than total_steps; got warmup_steps={warmup_steps}, "
+                         f"total_steps={total_steps}")
     initial_lr = check_real(initial_lr, "initial_lr", 0.0)
     final_lr = check_real(final_lr, "final_lr", 0.0)
     if step < warmup_steps:

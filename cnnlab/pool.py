@@ -74,6 +74,7 @@ def _windows(x, kh, kw, sh, sw, Ho, Wo):
     """Read-only view (..., Ho, Wo, kh, kw): ``view[..., i, j, p, q] = x[..., i·sh+p, j·sw+q]``."""
     x = np.ascontiguousarray(x)
     st = x.strides
+    sh, sw = (sh if Ho > 1 else 1), (sw if Wo > 1 else 1)   # one window: its stride is never used
     return as_strided(
         x, shape=x.shape[:-2] + (Ho, Wo, kh, kw),
         strides=st[:-2] + (st[-2] * sh, st[-1] * sw, st[-2], st[-1]), writeable=False,
@@ -123,7 +124,8 @@ def _maxpool2d_backward(dy, x, size=2, stride=None):
     dy = as_array(dy, "dy")
     (kh, kw), (sh, sw), (Ho, Wo) = _geometry(x, size, stride)
     check_shape(dy, "dy", x.shape[:-2] + (Ho, Wo),
-                f"the shape of maxpool2d's output for size (kh, kw) = ({kh}, {kw}), stride ({sh}, {sw})")
+                f"the shape of maxpool2d's output for x of shape {shape_str(x.shape)}, size (kh, kw) = ({kh}, {kw}), "
+                f"stride ({sh}, {sw})")
     win = _windows(x, kh, kw, sh, sw, Ho, Wo).reshape(x.shape[:-2] + (Ho, Wo, kh * kw))
     arg = win.argmax(axis=-1)  # first maximum in row-major window order
     dtype = np.result_type(x, dy)
@@ -159,7 +161,8 @@ def _avgpool2d_backward(dy, x, size=2, stride=None):
     dy = as_array(dy, "dy")
     (kh, kw), (sh, sw), (Ho, Wo) = _geometry(x, size, stride)
     check_shape(dy, "dy", x.shape[:-2] + (Ho, Wo),
-                f"the shape of avgpool2d's output for size (kh, kw) = ({kh}, {kw}), stride ({sh}, {sw})")
+                f"the shape of avgpool2d's output for x of shape {shape_str(x.shape)}, size (kh, kw) = ({kh}, {kw}), "
+                f"stride ({sh}, {sw})")
     dtype = np.result_type(x, dy)
     share = dy / (kh * kw)
     return _scatter(lambda p, q: share, x.shape, dtype, kh, kw, sh, sw, Ho, Wo)
@@ -266,7 +269,7 @@ def avgpool2d_backward(dy, x, size=2, stride=None, padding=0, count_padding=True
     xp = _pad(x, pads, 0.0)
     if not count_padding:
         (kh, kw), (sh, sw), (Ho, Wo) = _geometry(xp, size, stride)
-        check_shape(dy, "dy", x.shape[:-2] + (Ho, Wo), f"the shape of avgpool2d's output for size "
-                    f"(kh, kw) = ({kh}, {kw}), stride ({sh}, {sw}), padding {padding!r}")
+        check_shape(dy, "dy", x.shape[:-2] + (Ho, Wo), f"the shape of avgpool2d's output for x of shape "
+                    f"{shape_str(x.shape)}, size (kh, kw) = ({kh}, {kw}), stride ({sh}, {sw}), padding {padding!r}")
         dy = dy / _real_fraction(x.shape[-2:], pads, size, stride)
     return _crop(_avgpool2d_backward(dy, xp, size, stride), pads)

@@ -160,7 +160,8 @@ def subsample_backward(dy, x, beta, n):
     beta = _per_channel(beta, "beta", C)
     dy = as_array(dy, "dy")
     xd = down(x, n)
-    check_shape(dy, "dy", xd.shape, "the shape of subsample's output")
+    check_shape(dy, "dy", xd.shape, f"the shape of subsample's output for x of shape {shape_str(x.shape)} "
+                f"and n = {n!r}")
     axes = tuple(a for a in range(dy.ndim) if a != dy.ndim - 3)
     nh, nw = positive_int_pair(n, "n")
     dx = _up(dy, nh, nw, scale=beta[:, None, None])             # β · up(δ, n)

@@ -377,7 +377,10 @@ def fit_scheduled(model, x, y, epochs, schedule, batch_size=32, seed=None, augme
     (x, y, epochs, batch_size, seed, _, _, loss, opt, metrics, _) = _checked(
         model, lambda: _check_fit_args(model, x, y, epochs, batch_size, seed, 0, True, loss,
                                        optimizer, augment, None))
-    average_last = check_int(average_last, "average_last", minimum=0, maximum=epochs)
+    average_last = check_int(average_last, "average_last", minimum=0)
+    if average_last > epochs:
+        raise ValueError(f"average_last must be at most epochs; got average_last={average_last}, "
+                         f"epochs={epochs}")
     label_smoothing = check_real(label_smoothing, "label_smoothing", 0.0, 1.0, strict_max=True)
     if label_smoothing and (y.ndim != 1 or model.output_shape[-1] < 2):
         raise ValueError(f"label_smoothing needs integer labels y of shape (N,) and at least two "

@@ -98,22 +98,22 @@ def test_bias_wrong_shape():
 
 
 def test_conv2d_backward_dy_wrong_shape():
-    with pytest.raises(ValueError, match=r"dy must have shape \(2, 4, 6, 6\) \(the shape of conv2d's output\); got shape \(2, 4, 8, 8\)"):
+    with pytest.raises(ValueError, match=r"dy must have shape \(2, 4, 6, 6\) \(the shape of conv2d's output for x of shape \(2, 3, 8, 8\), w of shape \(4, 3, 3, 3\), stride 1 and padding 0\); got shape \(2, 4, 8, 8\)"):
         conv2d_backward(np.zeros((2, 4, 8, 8)), X, W)
 
 
 def test_maxpool_backward_dy_wrong_shape():
-    with pytest.raises(ValueError, match=r"dy must have shape \(2, 3, 4, 4\) \(the shape of maxpool2d's output for size \(kh, kw\) = \(2, 2\), stride \(2, 2\)\); got shape \(2, 3, 3, 3\)"):
+    with pytest.raises(ValueError, match=r"dy must have shape \(2, 3, 4, 4\) \(the shape of maxpool2d's output for x of shape \(2, 3, 8, 8\), size \(kh, kw\) = \(2, 2\), stride \(2, 2\)\); got shape \(2, 3, 3, 3\)"):
         maxpool2d_backward(np.zeros((2, 3, 3, 3)), X, 2)
 
 
 def test_avgpool_backward_dy_wrong_shape():
-    with pytest.raises(ValueError, match=r"dy must have shape \(2, 3, 4, 4\) \(the shape of avgpool2d's output for size"):
+    with pytest.raises(ValueError, match=r"dy must have shape \(2, 3, 4, 4\) \(the shape of avgpool2d's output for x of shape \(2, 3, 8, 8\), size"):
         avgpool2d_backward(np.zeros((2, 3, 8, 8)), X, 2)
 
 
 def test_subsample_backward_dy_wrong_shape():
-    with pytest.raises(ValueError, match=r"dy must have shape \(2, 3, 4, 4\) \(the shape of subsample's output\); got shape \(2, 3, 8, 8\)"):
+    with pytest.raises(ValueError, match=r"dy must have shape \(2, 3, 4, 4\) \(the shape of subsample's output for x of shape \(2, 3, 8, 8\) and n = 2\); got shape \(2, 3, 8, 8\)"):
         subsample_backward(np.zeros((2, 3, 8, 8)), X, np.ones(3), 2)
 
 
@@ -201,9 +201,9 @@ def test_matlab_conv2_bad_arguments():
 def test_naive_backward_dy_wrong_shape():
     from cnnlab.naive import conv2d_backward_naive, maxpool2d_backward_naive
 
-    with pytest.raises(ValueError, match=r"dy must have shape \(2, 4, 6, 6\) \(the output shape for stride \(1, 1\) and padding 0\); got shape \(2, 4, 5, 5\)"):
+    with pytest.raises(ValueError, match=r"dy must have shape \(2, 4, 6, 6\) \(the output shape for x of shape \(2, 3, 8, 8\), w of shape \(4, 3, 3, 3\), stride \(1, 1\) and padding 0\); got shape \(2, 4, 5, 5\)"):
         conv2d_backward_naive(np.zeros((2, 4, 5, 5)), X, W)
-    with pytest.raises(ValueError, match=r"dy must have shape \(2, 3, 4, 4\) \(the output shape for size \(2, 2\), stride \(2, 2\)\); got shape \(2, 3, 8, 8\)"):
+    with pytest.raises(ValueError, match=r"dy must have shape \(2, 3, 4, 4\) \(the output shape for x of shape \(2, 3, 8, 8\), size \(2, 2\), stride \(2, 2\)\); got shape \(2, 3, 8, 8\)"):
         maxpool2d_backward_naive(np.zeros((2, 3, 8, 8)), X, 2)
 
 

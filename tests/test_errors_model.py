@@ -415,7 +415,8 @@ def test_size_guard_refuses_before_allocating(monkeypatch):
     tracemalloc.start()
     try:
         cases = [
-            (lambda: cnnlab.conv2d(x, w, padding=10**4), "conv2d: the im2col matrix"),
+            (lambda: cnnlab.conv2d(x, w, padding=10**4), r"conv2d \(x of shape \(1, 1, 8, 8\), kernel \(3, 3\), stride \(1, 1\), padding 10000\): "
+                                                                       r"the im2col matrix"),
             (lambda: cnnlab.up(np.ones((4, 4)), 10**5), r"up: the output of shape \(400000, 400000\)"),
             (lambda: cnnlab.maxpool2d(x, 2, padding=10**5), "pooling: the padded input"),
             (lambda: load_digits(size=10**5), r"load_digits\(size=100000\): the images"),

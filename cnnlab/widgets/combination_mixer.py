@@ -177,7 +177,7 @@ class CombinationMixer:
             raise ValueError(f"k's kernels {kh}x{kw} must fit inside the input maps {H}x{W}")
         self.target = as_array(target, "target", ndim=2).astype(np.float64)
         check_shape(self.target, "target", (conv_output_size(H, kh), conv_output_size(W, kw)),
-                    "the 'valid' output size")
+                    f"the 'valid' output size for x_prev's maps {H}x{W} and k's kernels {kh}x{kw}")
         self.n_in = n
         self.c = np.zeros(n)
         self.set_c(np.array(DEFAULT_C[:n]) if c is None and n <= len(DEFAULT_C)
