@@ -16,6 +16,10 @@ BOOK_SOURCES := _config.yml _toc.yml $(shell find book site_assets tools -type f
 	-not -path '*/.ipynb_checkpoints/*' -not -name '*.pyc' 2>/dev/null)
 # Jupyter refuses to run as root (containers) unless told to.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
+# `make test` runs in TEST_WORKERS processes (pytest-xdist; one per core, at most 4): a notebook,
+# a test module, stays in one process (--dist loadscope), so its cells run in order in one kernel.
+TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(4, os.cpu_count() or 1))")
+XDIST_ARGS := $(if $(filter 1,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadscope)
 # Long cells (training a small network) need more than nbconvert's default 30 s.
 EXEC_TIMEOUT ?= 1800
 
@@ -54,10 +58,11 @@ book: $(STAMP) _build/offline/vendor/.complete
 $(HTML)/.built: $(BOOK_SOURCES) | $(STAMP)
 	$(MAKE) book
 
-## pytest over tests/ and nbval over every notebook in book/ (one run; PYTEST_ARGS=... to narrow)
+## pytest over tests/ and nbval over every notebook in book/ (one run; PYTEST_ARGS=... to narrow,
+## TEST_WORKERS=1 for one process)
 test: $(STAMP) $(HTML)/.built
 	$(BIN)/python -m pytest --nbval --nbval-current-env \
-		--nbval-sanitize-with book/nbval_sanitize.cfg $(PYTEST_ARGS)
+		--nbval-sanitize-with book/nbval_sanitize.cfg $(XDIST_ARGS) $(PYTEST_ARGS)
 
 ## Jupyter Lab on book/ (jupyterlab-myst renders the MyST)
 # jupyterlab-myst renders the book's MyST in Lab (requirements.txt pins Lab < 4.5 for it);

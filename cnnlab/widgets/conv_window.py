@@ -30,6 +30,7 @@ import numpy as np
 from .._validate import as_array, positive_int_pair, shape_str
 from ..conv import conv2d
 from ..shapes import padded_output_size, resolve_padding
+from ._common import number_grid as _grid
 from ._common import png as _png
 from ._common import fmt as _fmt
 from .._extras import require
@@ -202,24 +203,6 @@ class ConvWindow:
 # ---------------------------------------------------------------------------------------------
 # drawing
 # ---------------------------------------------------------------------------------------------
-def _grid(ax, a, title, cell_colors=None, fontsize=9):
-    """Draw array ``a`` as a table of numbers on ``ax``; NaN cells are left blank."""
-    h, w = a.shape
-    face = np.ones((h, w, 3)) if cell_colors is None else cell_colors
-    ax.imshow(face, interpolation="nearest", extent=(-0.5, w - 0.5, h - 0.5, -0.5))
-    for i in range(h):
-        for j in range(w):
-            if not np.isnan(a[i, j]):
-                ax.text(j, i, _fmt(a[i, j]), ha="center", va="center", fontsize=fontsize)
-    ax.set_xticks(np.arange(-0.5, w, 1), minor=True)
-    ax.set_yticks(np.arange(-0.5, h, 1), minor=True)
-    ax.grid(which="minor", color="0.6", linewidth=0.6)
-    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
-    ax.set_xlim(-0.5, w - 0.5)
-    ax.set_ylim(h - 0.5, -0.5)
-    ax.set_title(title, fontsize=fontsize + 1)
-
-
 def _rect(ax, r0, c0, h, w, color="tab:red", lw=2.5):
     Rectangle = require("matplotlib.patches", "(widgets)").Rectangle
     ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), w, h, fill=False, edgecolor=color, linewidth=lw))

@@ -33,6 +33,7 @@ from .._validate import as_array, shape_str
 from ..pool import avgpool2d, avgpool2d_backward, maxpool2d, maxpool2d_backward, pool_geometry
 from ..sampling import down, up
 from ._common import fmt as _fmt
+from ._common import number_grid as _grid
 from ._common import png as _png
 from .._extras import require
 
@@ -211,23 +212,6 @@ class PoolRoutes:
 # ---------------------------------------------------------------------------------------------
 # drawing
 # ---------------------------------------------------------------------------------------------
-def _grid(ax, a, title, colors=None, fontsize=9, bold=None):
-    h, w = a.shape
-    face = np.ones((h, w, 3)) if colors is None else colors
-    ax.imshow(face, interpolation="nearest", extent=(-0.5, w - 0.5, h - 0.5, -0.5))
-    for i in range(h):
-        for j in range(w):
-            weight = "bold" if bold is not None and bold[i, j] else "normal"
-            ax.text(j, i, _fmt(a[i, j]), ha="center", va="center", fontsize=fontsize, fontweight=weight)
-    ax.set_xticks(np.arange(-0.5, w, 1), minor=True)
-    ax.set_yticks(np.arange(-0.5, h, 1), minor=True)
-    ax.grid(which="minor", color="0.6", linewidth=0.6)
-    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
-    ax.set_xlim(-0.5, w - 0.5)
-    ax.set_ylim(h - 0.5, -0.5)
-    ax.set_title(title, fontsize=fontsize + 1)
-
-
 _OPNAME = {"max": "max pooling", "avg": "average pooling", "down": "down(x)  (block sums)",
            "subsample": "β·down(x) + b", "up": "up(x)  (copy into blocks)"}
 
