@@ -135,9 +135,11 @@ def test_panel_3d_has_an_elevation_control_and_grid_checked():
 
 
 def test_default_panels_within_budget():
-    from cnnlab.widgets import _frames
-    box = rs.panel()
-    assert len(box.frames) == 12 * 4 * 2
-    assert _frames.state_bytes(box) < 2_000_000
+    """The panel ch11 stores (what the website shows; nbval re-runs the cell that draws it):
+    every frame of the default grid, within the 2 MB budget of a chapter's widget state."""
+    from stored_widgets import stored_panel
+    stored = stored_panel("11_recos.ipynb", "recos_sphere.panel()")
+    assert stored.frames == len(rs.PANEL_GRID["theta"]) * len(rs.PANEL_GRID["phi"]) * 2 == 12 * 4 * 2
+    assert stored.bytes < 2_000_000
     assert len(rs.PANEL_GRID_3D["theta"]) * 3 * 3 * 2 == 108      # 3-D: drawn only in Jupyter
     assert rs.PANEL_GRID_3D["theta"][0] == 30 and 20 in rs.PANEL_GRID_3D["elevation"]
