@@ -17,7 +17,8 @@ BOOK_SOURCES := _config.yml _toc.yml $(shell find book site_assets tools -type f
 # Jupyter refuses to run as root (containers) unless told to.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 # `make test` runs in TEST_WORKERS processes (pytest-xdist; one per core, at most 4): a notebook,
-# a test module, stays in one process (--dist loadscope), so its cells run in order in one kernel.
+# a test module, stays in one process (--dist loadscope), so a notebook's cells run in order in
+# one kernel; tests/conftest.py spreads the browser tests of the widget pages over the processes.
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(4, os.cpu_count() or 1))")
 XDIST_ARGS := $(if $(filter 1,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadscope)
 # Long cells (training a small network) need more than nbconvert's default 30 s.
