@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-BOOK = ROOT / "book"
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+from stored_widgets import BOOK, WIDGET_STATE, WIDGET_VIEW  # one home of these names
+
+ROOT = BOOK.parent
 CHECK = re.compile(r"(^|\s)assert\b|\bnp\.testing\b|\bnumpy\.testing\b", re.M)
 UNCHECKED_TAGS = {"nbval-ignore-output", "nbval-skip"}
 
